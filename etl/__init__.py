@@ -1,0 +1,1 @@
+"""modaudit ETL: reads moderation logs, validates them and writes the DuckDB warehouse."""

@@ -1,0 +1,93 @@
+"""The DuckDB warehouse: connections and the schema, created by numbered migrations.
+
+Writers hold the file only for one short transaction; readers open it read-only and retry while a
+load holds the lock (DuckDB allows one read-write process per file).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema.
+    """
+    CREATE TABLE policies (
+        policy_id VARCHAR PRIMARY KEY, name VARCHAR, short_name VARCHAR, timezone VARCHAR,
+        holiday_subdivision VARCHAR, response_target_working_days INTEGER, preset JSON);
+    CREATE TABLE categories (
+        policy_id VARCHAR, code VARCHAR, label VARCHAR, kind VARCHAR, PRIMARY KEY (policy_id, code));
+    CREATE TABLE calendar (
+        policy_id VARCHAR, day DATE, is_working BOOLEAN, holiday VARCHAR,
+        wd_index INTEGER,                -- working days up to and including this day
+        open_utc TIMESTAMPTZ, close_utc TIMESTAMPTZ,
+        office_seconds_before DOUBLE,    -- office seconds on all earlier days of the calendar
+        PRIMARY KEY (policy_id, day));
+    CREATE TABLE load_runs (
+        run_id INTEGER PRIMARY KEY, policy_id VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+        rows_in BIGINT, loaded BIGINT, quarantined BIGINT, duplicates BIGINT,
+        released BIGINT,                 -- orphans from earlier runs that this run's items let in
+        gx_success BOOLEAN);
+    CREATE TABLE load_files (
+        run_id INTEGER, source_file VARCHAR, format VARCHAR, content_hash VARCHAR,
+        rows_in BIGINT, loaded BIGINT, quarantined BIGINT, duplicates BIGINT);
+    CREATE TABLE validation_results (
+        run_id INTEGER, expectation VARCHAR, column_name VARCHAR, rule VARCHAR, success BOOLEAN,
+        element_count BIGINT, unexpected_count BIGINT, unexpected_percent DOUBLE, kwargs JSON);
+    CREATE TABLE quarantine (
+        run_id INTEGER, policy_id VARCHAR, source_file VARCHAR, row_number BIGINT, raw_row JSON,
+        raw_hash VARCHAR, reasons VARCHAR[], fields VARCHAR[], orphan_only BOOLEAN,
+        released_run_id INTEGER);
+    CREATE TABLE events (
+        policy_id VARCHAR, event_id VARCHAR, event_time TIMESTAMPTZ, event_type VARCHAR,
+        platform VARCHAR, item_id VARCHAR,
+        account VARCHAR,                 -- pseudonym; the item's author when the row names none
+        channel VARCHAR, needs_response BOOLEAN, categories VARCHAR[], protected_characteristic VARCHAR,
+        actor VARCHAR, signposted_to VARCHAR, rationale VARCHAR, text VARCHAR, extra JSON,
+        run_id INTEGER, source_file VARCHAR, row_number BIGINT, raw_hash VARCHAR);
+    CREATE TABLE items (
+        policy_id VARCHAR, platform VARCHAR, item_id VARCHAR, received_at TIMESTAMPTZ,
+        account VARCHAR, channel VARCHAR, needs_response BOOLEAN, categories VARCHAR[],
+        first_response_at TIMESTAMPTZ, first_response_event_id VARCHAR, first_response_type VARCHAR,
+        receipt_day DATE, deadline_at TIMESTAMPTZ, business_seconds_to_response DOUBLE,
+        received_out_of_hours BOOLEAN, signposted BOOLEAN,
+        PRIMARY KEY (policy_id, platform, item_id));
+    """,
+]
+
+
+def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(db_path), read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the schema up to date; each migration runs once, in order, inside the caller's transaction."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    done = int(row[0]) if row else 0
+    for version, ddl in enumerate(MIGRATIONS[done:], start=done + 1):
+        con.execute(ddl)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+
+
+@contextmanager
+def reader(db_path: Path | str, attempts: int = 40, wait_s: float = 0.25) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection that waits out a load holding the write lock."""
+    for attempt in range(attempts):
+        try:
+            con = connect(db_path, read_only=True)
+            break
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(wait_s)
+    try:
+        yield con
+    finally:
+        con.close()
