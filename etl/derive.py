@@ -1,0 +1,92 @@
+"""Derived tables the queries stand on: the policy snapshot, its calendar, and per-item facts.
+
+Items are refreshed only for the items a load touched, so a daily increment costs what it brings, not
+what the warehouse already holds. Status (met / breached / pending) is not stored: it depends on the
+as-of time and is decided by the queries.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from etl.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
+from etl.policy import Policy
+from etl.vocab import REPLY_EVENTS
+
+
+def register_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO policies VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [policy.id, policy.name, policy.short_name, policy.timezone, policy.holiday_subdivision,
+         policy.response_target_working_days, policy.model_dump_json()],
+    )
+    cats = pd.DataFrame(  # noqa: F841  (read by DuckDB below)
+        [(policy.id, c, label, "violation") for c, label in policy.violation_categories.items()]
+        + [(policy.id, c, label, "handling") for c, label in policy.handling_categories.items()],
+        columns=["policy_id", "code", "label", "kind"])
+    con.execute("DELETE FROM categories WHERE policy_id = ?", [policy.id])
+    con.execute("INSERT INTO categories SELECT * FROM cats")
+
+
+def ensure_calendar(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    """Cover every year with events (and a year after, for deadlines), rebuilding only when it must grow."""
+    row = con.execute(
+        """SELECT (SELECT min(day) FROM calendar WHERE policy_id = $p), (SELECT max(day) FROM calendar WHERE policy_id = $p),
+                  year(min(event_time)), year(max(event_time))
+           FROM events WHERE policy_id = $p""", {"p": policy.id}).fetchone()
+    assert row is not None
+    have_from, have_to, data_from, data_to = row
+    first = min(FIRST_YEAR, data_from or FIRST_YEAR)
+    last = max(LAST_YEAR, (data_to or LAST_YEAR) + 1)
+    if have_from is not None and have_from.year <= first and have_to.year >= last:
+        return
+    frame = calendar_frame(policy, first, last)  # noqa: F841
+    con.execute("DELETE FROM calendar WHERE policy_id = ?", [policy.id])
+    con.execute("INSERT INTO calendar SELECT * FROM frame")
+
+
+def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> None:
+    """Recompute the items whose events this run loaded (needs queries' calendar macros installed)."""
+    params = {"p": policy.id, "n": policy.response_target_working_days, "replies": list(REPLY_EVENTS)}
+    con.execute(
+        """CREATE TEMP TABLE touched AS
+        SELECT DISTINCT platform, item_id FROM events
+        WHERE policy_id = $p AND run_id = $run AND item_id IS NOT NULL""", {"p": policy.id, "run": run_id})
+    con.execute(
+        """DELETE FROM items WHERE policy_id = $p
+           AND (platform, item_id) IN (SELECT (platform, item_id) FROM touched)""", {"p": policy.id})
+    con.execute(
+        """INSERT INTO items
+        WITH ev AS (
+            SELECT e.* FROM events e JOIN touched t USING (platform, item_id) WHERE e.policy_id = $p),
+        msg AS (
+            SELECT platform, item_id, arg_min(event_id, (event_time, event_id)) AS event_id,
+                   min(event_time) AS received_at, arg_min(account, (event_time, event_id)) AS account,
+                   arg_min(channel, (event_time, event_id)) AS channel,
+                   arg_min(needs_response, (event_time, event_id)) AS needs_response
+            FROM ev WHERE event_type = 'message_received' GROUP BY ALL),
+        agg AS (
+            SELECT platform, item_id,
+                   list_sort(list_distinct(flatten(list(coalesce(categories, []))))) AS categories,
+                   arg_min(event_id, (event_time, event_id)) FILTER (WHERE list_contains($replies, event_type)) AS resp_id,
+                   min(event_time) FILTER (WHERE list_contains($replies, event_type)) AS resp_at,
+                   arg_min(event_type, (event_time, event_id)) FILTER (WHERE list_contains($replies, event_type)) AS resp_type,
+                   bool_or(event_type = 'signposted') AS signposted
+            FROM ev GROUP BY ALL),
+        dl AS (SELECT * FROM event_deadlines($p, ['message_received'], $n))
+        SELECT $p, m.platform, m.item_id, m.received_at, m.account, m.channel, m.needs_response, a.categories,
+               a.resp_at, a.resp_id, a.resp_type, dl.receipt_day, dl.deadline_at,
+               office_seconds_at(cr.office_seconds_before, cr.is_working, cr.open_utc, cr.close_utc, a.resp_at)
+               - office_seconds_at(cm.office_seconds_before, cm.is_working, cm.open_utc, cm.close_utc, m.received_at),
+               NOT (cm.is_working AND m.received_at >= cm.open_utc AND m.received_at < cm.close_utc),
+               a.signposted
+        FROM msg m
+        JOIN agg a USING (platform, item_id)
+        JOIN dl ON dl.event_id = m.event_id AND dl.platform = m.platform AND dl.item_id = m.item_id
+        JOIN policies pol ON pol.policy_id = $p
+        JOIN calendar cm ON cm.policy_id = $p AND cm.day = CAST(timezone(pol.timezone, m.received_at) AS DATE)
+        LEFT JOIN calendar cr ON cr.policy_id = $p AND cr.day = CAST(timezone(pol.timezone, a.resp_at) AS DATE)""",
+        params,
+    )
+    con.execute("DROP TABLE touched")

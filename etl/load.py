@@ -1,0 +1,455 @@
+"""Loading: sources → staging → validation → events, quarantine and derived items, in one transaction.
+
+Every input row ends in exactly one place: `events`, `quarantine` (with every reason), or counted as an
+exact duplicate. All row work is set-wise in DuckDB; Python touches only the value profile (for Great
+Expectations) and the distinct account and staff ids (for the keyed pseudonyms).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+import queries
+from etl import derive, readers, validate, warehouse
+from etl.policy import Policy
+from etl.pseudonym import load_key, pseudonyms
+from etl.sources import FrameSource, SourceError
+from etl.vocab import CANONICAL_COLUMNS, TRUE_WORDS
+
+Progress = Callable[[str], None]
+OFFSET_RE = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+
+
+@dataclass
+class LoadResult:
+    run_id: int | None = None
+    rows_in: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    released: int = 0
+    failed_files: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"rows_in": self.rows_in, "loaded": self.loaded, "quarantined": self.quarantined,
+                "duplicates": self.duplicates}
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_map(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dict[str, str], list[str]]:
+    """Canonical column → staged column (names matched trimmed and case-insensitively), and the extras."""
+    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    canon: dict[str, str] = {}
+    extras = []
+    for name in names:
+        key = name.strip().lower()
+        if key in CANONICAL_COLUMNS and key not in canon:
+            canon[key] = name
+        elif not name.startswith("_"):
+            extras.append(name)
+    return canon, extras
+
+
+def _unify_sql(con: duckdb.DuckDBPyConnection, table: str, index: int) -> str:
+    """A SELECT giving one staged source the shape of `stage`: canonical strings, raw JSON, pre-reasons."""
+    canon, extras = _column_map(con, table)
+    staged = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    raw_cols = [n for n in staged if not n.startswith("_")]
+    raw = "to_json(struct_pack(" + ", ".join(f"{_ident(n)} := {_ident(n)}" for n in raw_cols) + "))"
+    extra = ("to_json(struct_pack(" + ", ".join(f"{_ident(n)} := {_ident(n)}" for n in extras) + "))"
+             if extras else "NULL::JSON")
+    cols = ", ".join(f"CAST({_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
+                     for c in CANONICAL_COLUMNS)
+    reasons = ("_json_error" if "_json_error" in staged
+               else "_reasons" if "_reasons" in staged else "NULL::VARCHAR")
+    if "_json_error" in staged:
+        raw = f"CASE WHEN _json_error IS NULL THEN {raw} ELSE to_json(struct_pack(line := _line)) END"
+    return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {raw} AS _raw, {extra} AS _extra, "
+            f"CAST({reasons} AS VARCHAR) AS _pre_reason, NULL::BIGINT AS _released_from FROM {table}")
+
+
+def _stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | FrameSource],
+                   result: LoadResult, errors: list[str]) -> list[tuple[str, str, str]]:
+    """Stage every readable source; an unreadable one is reported and skipped, whole."""
+    staged: list[tuple[str, str, str]] = []  # (name, format, hash), index = position
+    selects = []
+    for source in sources:
+        table = f"src_{len(staged)}"
+        try:
+            if isinstance(source, FrameSource):
+                readers.stage_frame(con, source, table)
+                name, fmt, digest = source.name, source.format, source.content_hash
+            else:
+                fmt, digest = readers.stage_file(con, source, table)
+                name = str(source)
+        except SourceError as exc:
+            errors.append(str(exc))
+            result.failed_files.append(str(source.name if isinstance(source, FrameSource) else source))
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            continue
+        selects.append(_unify_sql(con, table, len(staged)))
+        staged.append((name, fmt, digest))
+    if selects:
+        con.execute("CREATE TEMP TABLE stage AS " + " UNION ALL ".join(selects))
+    return staged
+
+
+def _normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> None:
+    """Trim and lower-case values, split categories, parse times in the policy's zone, derive event ids."""
+    con.execute(
+        f"""CREATE TEMP TABLE norm AS
+        WITH t AS (
+            SELECT *,
+                nullif(trim(event_time), '') AS time_text,
+                nullif(lower(trim(event_type)), '') AS n_event_type,
+                nullif(lower(trim(platform)), '') AS n_platform,
+                nullif(trim(item_id), '') AS n_item_id,
+                nullif(trim(account_id), '') AS n_account_id,
+                nullif(lower(trim(channel)), '') AS n_channel,
+                nullif(lower(trim(needs_response)), '') AS n_needs_response,
+                list_filter(list_transform(string_split(coalesce(category, ''), '|'), lambda x: lower(trim(x))),
+                            lambda x: x <> '') AS n_categories,
+                nullif(lower(trim(protected_characteristic)), '') AS n_protected,
+                nullif(trim(actor), '') AS n_actor,
+                nullif(lower(trim(signposted_to)), '') AS n_signposted_to,
+                nullif(trim(rationale), '') AS n_rationale,
+                md5(CAST(_raw AS VARCHAR)) AS raw_hash
+            FROM stage),
+        p AS (
+            SELECT *,
+                CASE WHEN time_text IS NULL THEN NULL
+                     WHEN regexp_matches(time_text, '{OFFSET_RE}') THEN try_cast(time_text AS TIMESTAMPTZ)
+                     ELSE local_to_utc(try_cast(time_text AS TIMESTAMP), $tz) END AS n_event_time
+            FROM t)
+        SELECT *,
+            coalesce(nullif(trim(event_id), ''),
+                     'h-' || left(md5(concat_ws(chr(31), CAST(n_event_time AS VARCHAR), n_event_type, n_platform,
+                                  n_item_id, n_account_id, n_channel, n_needs_response,
+                                  array_to_string(n_categories, '|'), n_protected, n_actor, n_signposted_to,
+                                  n_rationale, text)), 24)) AS n_event_id,
+            CASE WHEN time_text IS NULL THEN NULL WHEN n_event_time IS NULL THEN 'unparseable'
+                 WHEN n_event_time > $now THEN 'future' ELSE 'ok' END AS time_status
+        FROM p""",
+        {"tz": policy.timezone, "now": now},
+    )
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    """Mark exact duplicates: the same raw row earlier in this load, already loaded, or held in quarantine."""
+    con.execute(
+        """CREATE TEMP TABLE dup AS
+        SELECT _src, _row, _released_from IS NULL AND (
+                   row_number() OVER (PARTITION BY raw_hash ORDER BY _released_from NULLS LAST, _src, _row) > 1
+                   OR raw_hash IN (SELECT raw_hash FROM events WHERE policy_id = $policy)
+                   OR raw_hash IN (SELECT raw_hash FROM quarantine
+                                   WHERE policy_id = $policy AND released_run_id IS NULL)) AS is_dup
+        FROM norm""",
+        {"policy": policy.id},
+    )
+
+
+def _profile(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per distinct combination of validated values (see etl.validate)."""
+    con.execute(
+        """CREATE TEMP TABLE prof_rows AS
+        SELECT n._src, n._row, dense_rank() OVER (ORDER BY time_status, n_event_type, n_platform,
+                   n_item_id IS NOT NULL, n_account_id IS NOT NULL, n_channel, n_needs_response, n_categories,
+                   n_protected, n_signposted_to) - 1 AS _profile,
+               time_status, n_event_type, n_platform, n_item_id IS NOT NULL AS has_item,
+               n_account_id IS NOT NULL AS has_account, n_channel, n_needs_response, n_categories, n_protected,
+               n_signposted_to
+        FROM norm n JOIN dup d USING (_src, _row)
+        WHERE NOT d.is_dup AND n._pre_reason IS NULL""")
+    return con.execute(
+        """SELECT DISTINCT _profile, time_status AS event_time, n_event_type AS event_type,
+               n_platform AS platform, CASE WHEN has_item THEN 'yes' END AS item_id,
+               CASE WHEN has_account THEN 'yes' END AS account_id, n_channel AS channel,
+               n_needs_response AS needs_response,
+               nullif(array_to_string(n_categories, '|'), '') AS category,
+               n_protected AS protected_characteristic, n_signposted_to AS signposted_to
+        FROM prof_rows ORDER BY _profile""").df()
+
+
+# The reason written for a row failing each expectation, and the normalised column whose value `{v}` quotes.
+REASONS: dict[str, tuple[str, str | None]] = {
+    "event_time_required": ("event_time: missing (required)", None),
+    "event_time_parses": ("event_time: not a timestamp: {v}", "time_text"),
+    "event_time_not_future": ("event_time: in the future of the load: {v}", "time_text"),
+    "event_type_required": ("event_type: missing (required)", None),
+    "event_type_known": ("event_type: unknown value {v}", "n_event_type"),
+    "platform_required": ("platform: missing (required)", None),
+    "platform_known": ("platform: unknown value {v}", "n_platform"),
+    "item_id_required": ("item_id: missing (required for this event type)", None),
+    "account_id_required": (
+        "account_id: missing (required for message_received and for account events naming no item)", None),
+    "channel_required": ("channel: missing (required for message_received)", None),
+    "channel_known": ("channel: unknown value {v}", "n_channel"),
+    "needs_response_required": ("needs_response: missing (required for message_received)", None),
+    "needs_response_known": ("needs_response: not a yes/no value: {v}", "n_needs_response"),
+    "category_required": ("category: missing (required for categorised)", None),
+    "category_known": ("category: {v} not a category code of this policy", "n_categories"),
+    "protected_characteristic_known": ("protected_characteristic: unknown value {v}", "n_protected"),
+    "signposted_to_required": ("signposted_to: missing (required for signposted)", None),
+    "signposted_to_known": ("signposted_to: unknown value {v}", "n_signposted_to"),
+}
+
+
+def _validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bool:
+    """Run the GX suite on the profile; write per-expectation results and per-row reasons (`fail`)."""
+    profile = _profile(con)
+    outcomes = validate.run_suite(policy, profile) if len(profile) else []
+    failing = pd.DataFrame(  # noqa: F841  (read by DuckDB below)
+        [(o.check.key, o.check.column, p) for o in outcomes for p in o.failing_profiles],
+        columns=["key", "field", "_profile"])
+    templates = pd.DataFrame(  # noqa: F841
+        [(k, text, col or "") for k, (text, col) in REASONS.items()], columns=["key", "template", "value_col"])
+    con.execute(
+        """CREATE TEMP TABLE fail AS
+        SELECT n._src, n._row,
+               replace(t.template, '{v}', chr(39) || CASE t.value_col
+                   WHEN 'time_text' THEN n.time_text WHEN 'n_event_type' THEN n.n_event_type
+                   WHEN 'n_platform' THEN n.n_platform WHEN 'n_channel' THEN n.n_channel
+                   WHEN 'n_needs_response' THEN n.n_needs_response WHEN 'n_protected' THEN n.n_protected
+                   WHEN 'n_signposted_to' THEN n.n_signposted_to
+                   WHEN 'n_categories' THEN array_to_string(
+                       list_filter(n.n_categories, lambda c: NOT list_contains($codes, c)), ', ')
+                   ELSE '' END || chr(39)) AS reason,
+               f.field
+        FROM failing f JOIN templates t USING (key) JOIN prof_rows p USING (_profile)
+        JOIN norm n ON n._src = p._src AND n._row = p._row
+        UNION ALL
+        SELECT _src, _row, _pre_reason, 'source' FROM norm WHERE _pre_reason IS NOT NULL""",
+        {"codes": policy.category_codes},
+    )
+    row_counts = con.execute("SELECT _profile, count(*) AS n FROM prof_rows GROUP BY ALL").df()
+    sizes = dict(zip(row_counts["_profile"], row_counts["n"], strict=True))
+    total = int(sum(sizes.values()))
+    records = []
+    for o in outcomes:
+        bad = int(sum(sizes.get(p, 0) for p in o.failing_profiles))
+        records.append((run_id, o.expectation_type, o.check.column, o.check.key, o.success,
+                        total, bad, 100.0 * bad / total if total else 0.0,
+                        json.dumps({**o.check.kwargs, "row_condition": o.check.row_condition})))
+    if records:
+        con.executemany("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+    return all(o.success for o in outcomes)
+
+
+def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    """Set-wise checks across rows: id conflicts, orphans, replies before their message."""
+    con.execute(
+        """CREATE TEMP TABLE candidates AS
+        SELECT n.* FROM norm n JOIN dup d USING (_src, _row)
+        WHERE NOT d.is_dup AND NOT EXISTS (SELECT 1 FROM fail f WHERE f._src = n._src AND f._row = n._row)""")
+    con.execute(
+        """CREATE TEMP TABLE known_items AS
+        SELECT platform, item_id, min(event_time) AS received_at, arg_min(account, event_time) AS account
+        FROM (SELECT platform, item_id, event_time, account FROM events
+              WHERE policy_id = $policy AND event_type = 'message_received'
+              UNION ALL
+              SELECT n_platform, n_item_id, n_event_time, NULL FROM candidates
+              WHERE n_event_type = 'message_received')
+        GROUP BY ALL""",
+        {"policy": policy.id},
+    )
+    con.execute(
+        """INSERT INTO fail
+        SELECT c._src, c._row, 'event_id: ' || chr(39) || c.n_event_id || chr(39) || ' already used by a different event', 'event_id'
+        FROM candidates c
+        WHERE c.n_event_id IN (SELECT event_id FROM events WHERE policy_id = $policy AND raw_hash <> c.raw_hash)
+           OR c.n_event_id IN (SELECT n_event_id FROM candidates o WHERE o.raw_hash <> c.raw_hash
+                               AND (o._src, o._row) < (c._src, c._row))
+        UNION ALL
+        SELECT c._src, c._row, 'item_id: orphan: no message_received for ' || c.n_platform || ':' || c.n_item_id
+               || ' in the warehouse or this load (it loads when its message arrives)', 'orphan'
+        FROM candidates c LEFT JOIN known_items k ON k.platform = c.n_platform AND k.item_id = c.n_item_id
+        WHERE c.n_item_id IS NOT NULL AND c.n_event_type <> 'message_received' AND k.item_id IS NULL
+        UNION ALL
+        SELECT c._src, c._row, 'event_time: response_sent at ' || CAST(c.n_event_time AS VARCHAR)
+               || ' is earlier than its message_received at ' || CAST(k.received_at AS VARCHAR), 'event_time'
+        FROM candidates c JOIN known_items k ON k.platform = c.n_platform AND k.item_id = c.n_item_id
+        WHERE c.n_event_type = 'response_sent' AND c.n_event_time < k.received_at""",
+        {"policy": policy.id},
+    )
+
+
+def _pseudonym_table(con: duckdb.DuckDBPyConnection, key: bytes, name: str, prefix: str, sql: str) -> None:
+    values = [r[0] for r in con.execute(sql).fetchall()]
+    mapping = pd.DataFrame(list(pseudonyms(key, prefix, values).items()), columns=["raw", "pseudonym"])  # noqa: F841
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM mapping")
+
+
+def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, key: bytes,
+                   staged: list[tuple[str, str, str]]) -> None:
+    con.execute(
+        """CREATE TEMP TABLE good AS SELECT c.* FROM candidates c
+        WHERE NOT EXISTS (SELECT 1 FROM fail f WHERE f._src = c._src AND f._row = c._row)""")
+    _pseudonym_table(con, key, "account_map", "acct",
+                     "SELECT DISTINCT n_platform || ':' || n_account_id FROM good WHERE n_account_id IS NOT NULL")
+    actor = "n_actor"
+    if policy.pseudonymise_actors:
+        _pseudonym_table(con, key, "actor_map", "staff", "SELECT DISTINCT n_actor FROM good WHERE n_actor IS NOT NULL")
+        actor = "(SELECT pseudonym FROM actor_map WHERE raw = g.n_actor)"
+    names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged]})  # noqa: F841
+    con.execute(
+        f"""INSERT INTO events
+        WITH acc AS (
+            SELECT g.*, (SELECT pseudonym FROM account_map WHERE raw = g.n_platform || ':' || g.n_account_id) AS own
+            FROM good g),
+        authors AS (
+            SELECT platform, item_id, arg_min(account, event_time) AS author FROM (
+                SELECT platform, item_id, account, event_time FROM events
+                WHERE policy_id = $policy AND event_type = 'message_received'
+                UNION ALL
+                SELECT n_platform, n_item_id, own, n_event_time FROM acc WHERE n_event_type = 'message_received')
+            GROUP BY ALL)
+        SELECT $policy, g.n_event_id, g.n_event_time, g.n_event_type, g.n_platform, g.n_item_id,
+               coalesce(g.own, a.author), g.n_channel,
+               CASE WHEN g.n_needs_response IS NULL THEN NULL ELSE list_contains($true_words, g.n_needs_response) END,
+               g.n_categories, g.n_protected, {actor}, g.n_signposted_to,
+               g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash
+        FROM acc g
+        LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id
+        JOIN names s ON s._src = g._src""",
+        {"policy": policy.id, "run_id": run_id, "true_words": list(TRUE_WORDS)},
+    )
+
+
+def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int,
+                      staged: list[tuple[str, str, str]]) -> None:
+    names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged]})  # noqa: F841
+    con.execute(
+        """INSERT INTO quarantine
+        SELECT $run_id, $policy, s.name, n._row, n._raw, n.raw_hash, list(f.reason ORDER BY f.reason),
+               list(DISTINCT f.field), bool_and(f.field = 'orphan'), NULL
+        FROM fail f JOIN norm n USING (_src, _row) JOIN names s ON s._src = n._src
+        WHERE n._released_from IS NULL
+        GROUP BY s.name, n._row, n._raw, n.raw_hash""",
+        {"run_id": run_id, "policy": policy.id},
+    )
+    # Orphans from earlier runs whose item has now arrived: loaded by this run, marked released.
+    con.execute(
+        """UPDATE quarantine SET released_run_id = $run_id
+        WHERE rowid IN (SELECT _released_from FROM good WHERE _released_from IS NOT NULL)""",
+        {"run_id": run_id},
+    )
+
+
+def _stage_held_orphans(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[tuple[str, str, str]]) -> None:
+    """Put orphans held from earlier runs back into the stage, so an item arriving now lets them in."""
+    held = con.execute(
+        "SELECT count(*) FROM quarantine WHERE policy_id = $p AND orphan_only AND released_run_id IS NULL",
+        {"p": policy.id}).fetchone()
+    if not held or not held[0]:
+        return
+    cols = ", ".join(f"json_extract_string(raw_row, '$.{c}') AS {c}" for c in CANONICAL_COLUMNS)
+    base = len(staged)
+    sources = con.execute(
+        "SELECT DISTINCT source_file FROM quarantine WHERE policy_id = $p AND orphan_only AND released_run_id IS NULL",
+        {"p": policy.id}).fetchall()
+    staged.extend((name, "held", "") for (name,) in sources)
+    lookup = pd.DataFrame({"source_file": [s[0] for s in sources],  # noqa: F841
+                           "_src": range(base, base + len(sources))})
+    con.execute(
+        f"""INSERT INTO stage
+        SELECT l._src, q.row_number, {cols}, q.raw_row, NULL::JSON, NULL, q.rowid
+        FROM quarantine q JOIN lookup l USING (source_file)
+        WHERE q.policy_id = $p AND q.orphan_only AND q.released_run_id IS NULL""",
+        {"p": policy.id},
+    )
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, started: datetime,
+                staged: list[tuple[str, str, str]], n_files: int, gx_success: bool) -> LoadResult:
+    names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged],  # noqa: F841
+                          "format": [s[1] for s in staged], "hash": [s[2] for s in staged]})
+    con.execute(
+        """INSERT INTO load_files
+        SELECT $run_id, s.name, s.format, s.hash, count(n._row),
+               count(n._row) FILTER (WHERE g._row IS NOT NULL),
+               count(n._row) FILTER (WHERE NOT d.is_dup AND g._row IS NULL),
+               count(n._row) FILTER (WHERE d.is_dup)
+        FROM names s LEFT JOIN norm n ON n._src = s._src AND n._released_from IS NULL
+        LEFT JOIN dup d ON d._src = n._src AND d._row = n._row
+        LEFT JOIN good g ON g._src = n._src AND g._row = n._row
+        WHERE s._src < $n_files
+        GROUP BY s._src, s.name, s.format, s.hash ORDER BY s._src""",
+        {"run_id": run_id, "n_files": n_files},
+    )
+    row = con.execute(
+        "SELECT sum(rows_in), sum(loaded), sum(quarantined), sum(duplicates) FROM load_files WHERE run_id = $r",
+        {"r": run_id}).fetchone()
+    released = con.execute("SELECT count(*) FROM good WHERE _released_from IS NOT NULL").fetchone()
+    assert row is not None and released is not None
+    result = LoadResult(run_id, int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0),
+                        int(released[0]))
+    con.execute("INSERT INTO load_runs VALUES (?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
+                [run_id, policy.id, started, result.rows_in, result.loaded, result.quarantined,
+                 result.duplicates, result.released, gx_success])
+    return result
+
+
+def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSource],
+                 now: datetime | None = None, progress: Progress | None = None) -> tuple[LoadResult, list[str]]:
+    """Load sources into the warehouse in one transaction; returns the counts and per-file errors."""
+    say = progress or (lambda _msg: None)
+    now = now or datetime.now(UTC)
+    started = datetime.now(UTC)
+    result = LoadResult()
+    errors: list[str] = []
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    key = load_key(db_path)
+    con = warehouse.connect(db_path)
+    try:
+        con.execute("BEGIN")
+        warehouse.migrate(con)
+        con.execute("COMMIT")
+        con.execute("CREATE TEMP MACRO local_to_utc(ts, tz) AS "
+                    "CASE WHEN CAST(timezone(tz, timezone(tz, ts) - INTERVAL 1 HOUR) AS TIMESTAMP) = ts "
+                    "THEN timezone(tz, ts) - INTERVAL 1 HOUR ELSE timezone(tz, ts) END")
+        say("reading")
+        staged = _stage_sources(con, sources, result, errors)
+        if not staged:
+            return result, errors
+        n_files = len(staged)
+        con.execute("BEGIN")
+        derive.register_policy(con, policy)
+        run_row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()
+        run_id = int(run_row[0]) if run_row else 1
+        _stage_held_orphans(con, policy, staged)
+        say("normalising")
+        _normalise(con, policy, now)
+        _duplicates(con, policy)
+        say("validating")
+        gx_success = _validate(con, policy, run_id)
+        _cross_row_checks(con, policy)
+        say("writing")
+        _insert_events(con, policy, run_id, key, staged)
+        _write_quarantine(con, policy, run_id, staged)
+        loaded = _record_run(con, policy, run_id, started, staged, n_files, gx_success)
+        say("deriving items")
+        queries.install_macros(con)
+        derive.ensure_calendar(con, policy)
+        derive.refresh_items(con, policy, run_id)
+        con.execute("COMMIT")
+        loaded.failed_files = result.failed_files
+        return loaded, errors
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    finally:
+        con.close()
+

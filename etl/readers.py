@@ -1,0 +1,152 @@
+"""Readers: every source becomes a DuckDB staging table of strings with its own row numbers.
+
+A whole file that cannot be read fails with a SourceError naming the file and why, before anything is
+written. Rows are not parsed here: parsing and validation happen set-wise in the loader.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+from etl.sources import FrameSource, SourceError
+from etl.vocab import REQUIRED_COLUMNS
+
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        hint = " (a spreadsheet needs --mapping)" if path.suffix.lower() in {".xlsx", ".xls"} else ""
+        raise SourceError(f"{path}: unknown format {path.suffix or '(no extension)'!r}{hint}; "
+                          f"expected one of {', '.join(sorted(FORMATS))}")
+    return fmt
+
+
+def _hash_text_file(path: Path) -> str:
+    """Hash a text file while checking, block by block, that it is UTF-8 and not empty."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0
+    seen_text = False
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                line = lines_before + block.count(b"\n", 0, max(exc.start, 0)) + 1
+                raise SourceError(
+                    f"{path}: not UTF-8 (invalid byte on line {line}); convert it first, e.g. "
+                    f"`iconv -f WINDOWS-1252 -t UTF-8 '{path.name}' > '{path.stem}-utf8{path.suffix}'`"
+                ) from None
+            lines_before += block.count(b"\n")
+            seen_text = seen_text or bool(block.strip())
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise SourceError(f"{path}: not UTF-8 (the file ends inside a character)") from None
+    if not seen_text:
+        raise SourceError(f"{path}: the file is empty (no header row)")
+    return digest.hexdigest()
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    con.execute(
+        f"CREATE TEMP TABLE {table}_raw AS SELECT * FROM read_csv($p, header = true, all_varchar = true, "
+        "delim = ',', quote = '\"', escape = '\"', null_padding = true, max_line_size = 16777216, "
+        "parallel = false)",
+        {"p": str(path)},
+    )
+    con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, * FROM {table}_raw")
+    con.execute(f"DROP TABLE {table}_raw")
+
+
+def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    """One JSON object per line; a broken line stays a row (its `_json_error` says why) for the quarantine."""
+    con.execute(
+        f"""CREATE TEMP TABLE {table}_lines AS
+        SELECT n AS _row, rtrim(line, chr(13)) AS line FROM (
+            SELECT unnest(l) AS line, unnest(generate_series(1, len(l))) AS n
+            FROM (SELECT string_split(content, chr(10)) AS l FROM read_text($p)))
+        WHERE trim(rtrim(line, chr(13))) <> ''""",
+        {"p": str(path)},
+    )
+    keys = [r[0] for r in con.execute(
+        f"SELECT DISTINCT unnest(json_keys(line)) FROM {table}_lines "
+        "WHERE json_valid(line) AND json_type(line) = 'OBJECT' ORDER BY 1").fetchall()]
+    cols = ", ".join(f"CASE WHEN ok THEN json_extract_string(line, ?) END AS {_quote_ident(k)}" for k in keys)
+    params = ["$." + _json_key(k) for k in keys]
+    con.execute(
+        f"""CREATE TEMP TABLE {table} AS
+        SELECT _row, CASE WHEN NOT ok THEN 'line is not a JSON object: ' || left(line, 80) END AS _json_error,
+               {cols + ',' if cols else ''} line AS _line
+        FROM (SELECT *, coalesce(json_valid(line) AND json_type(line) = 'OBJECT', false) AS ok
+              FROM {table}_lines)""",
+        params,
+    )
+    con.execute(f"DROP TABLE {table}_lines")
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    names = [r[0] for r in con.execute("SELECT name FROM parquet_schema($p) WHERE name <> 'schema'",
+                                       {"p": str(path)}).fetchall()]
+    cols = ", ".join(f"CAST({_quote_ident(n)} AS VARCHAR) AS {_quote_ident(n)}" for n in names)
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT file_row_number + 1 AS _row, {cols} "
+        "FROM read_parquet($p, file_row_number = true)",
+        {"p": str(path)},
+    )
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _json_key(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[str, str]:
+    """Stage one file as `table`; returns (format, content hash)."""
+    fmt = detect_format(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+    digest = _hash_text_file(path) if fmt in {"csv", "jsonl"} else file_hash(path)
+    stager = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}[fmt]
+    try:
+        stager(con, path, table)
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise SourceError(f"{path}: cannot be read as {fmt.upper()}: {first_line}") from None
+    check_columns(con, path, table)
+    return fmt, digest
+
+
+def stage_frame(con: duckdb.DuckDBPyConnection, source: FrameSource, table: str) -> None:
+    frame = source.frame  # noqa: F841  (read by DuckDB's replacement scan below)
+    con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM frame")
+    check_columns(con, Path(source.name), table)
+
+
+def check_columns(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    names = {r[0].strip().lower() for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    if "_json_error" in names and not (set(REQUIRED_COLUMNS) & names):
+        if con.execute(f"SELECT bool_and(_json_error IS NOT NULL) FROM {table}").fetchone() == (True,):
+            raise SourceError(f"{path}: no line is a JSON object; is this JSON Lines?")
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise SourceError(f"{path}: missing required column(s) {', '.join(missing)} "
+                          f"(found: {', '.join(sorted(n for n in names if not n.startswith('_'))[:12])})")
