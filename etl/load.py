@@ -239,7 +239,7 @@ def _validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bo
         bad = int(sum(sizes.get(p, 0) for p in o.failing_profiles))
         records.append((run_id, o.expectation_type, o.check.column, o.check.key, o.success,
                         total, bad, 100.0 * bad / total if total else 0.0,
-                        json.dumps({**o.check.kwargs, "row_condition": o.check.row_condition})))
+                        json.dumps({**o.check.kwargs, "row_condition": o.check.when_text})))
     if records:
         con.executemany("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
     return all(o.success for o in outcomes)

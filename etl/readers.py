@@ -74,6 +74,9 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     con.execute(f"DROP TABLE {table}_raw")
 
 
+_IS_OBJECT = "coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false)"
+
+
 def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     """One JSON object per line; a broken line stays a row (its `_json_error` says why) for the quarantine."""
     con.execute(
@@ -85,15 +88,15 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None
         {"p": str(path)},
     )
     keys = [r[0] for r in con.execute(
-        f"SELECT DISTINCT unnest(json_keys(line)) FROM {table}_lines "
-        "WHERE json_valid(line) AND json_type(line) = 'OBJECT' ORDER BY 1").fetchall()]
+        f"SELECT DISTINCT unnest(json_keys(CASE WHEN {_IS_OBJECT} THEN line END)) FROM {table}_lines "
+        "ORDER BY 1").fetchall()]
     cols = ", ".join(f"CASE WHEN ok THEN json_extract_string(line, ?) END AS {_quote_ident(k)}" for k in keys)
     params = ["$." + _json_key(k) for k in keys]
     con.execute(
         f"""CREATE TEMP TABLE {table} AS
         SELECT _row, CASE WHEN NOT ok THEN 'line is not a JSON object: ' || left(line, 80) END AS _json_error,
                {cols + ',' if cols else ''} line AS _line
-        FROM (SELECT *, coalesce(json_valid(line) AND json_type(line) = 'OBJECT', false) AS ok
+        FROM (SELECT *, {_IS_OBJECT} AS ok
               FROM {table}_lines)""",
         params,
     )

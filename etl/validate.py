@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,6 @@ from etl.vocab import (
 # Profile columns handed to GX; `event_time` holds a status, not the time (see module docstring).
 PROFILE_COLUMNS = ("event_time", "event_type", "platform", "item_id", "account_id", "channel",
                    "needs_response", "category", "protected_characteristic", "signposted_to")
-_ACCOUNT_EVENT_LIST = "[" + ", ".join(f'"{e}"' for e in ACCOUNT_EVENTS) + "]"
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,9 @@ class Check:
     kind: str
     column: str
     kwargs: dict[str, Any] = field(default_factory=dict)
-    row_condition: str | None = None
+    # Builds the GX row condition from GX's `Column` (passed in, so this module imports GX lazily).
+    when: Callable[[Any], Any] | None = None
+    when_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,37 +52,43 @@ class Outcome:
 
 def category_regex(codes: list[str]) -> str:
     alt = "|".join(re.escape(c) for c in codes)
-    return rf"^({alt})(\|({alt}))*$"
+    return rf"^(?:{alt})(?:\|(?:{alt}))*$"
+
+
+def _is(event_type: str) -> tuple[Callable[[Any], Any], str]:
+    return (lambda col: col("event_type") == event_type), f"event_type is {event_type}"
 
 
 def suite_checks(policy: Policy) -> list[Check]:
     """The expectations SPEC §1 implies for this policy: required fields per event type, enums, codes, times."""
-    def required(column: str, when: str | None, key: str) -> Check:
-        return Check(key, "not_null", column, row_condition=when)
+    def required(column: str, key: str, when: Callable[[Any], Any] | None = None, text: str | None = None) -> Check:
+        return Check(key, "not_null", column, when=when, when_text=text)
 
     def one_of(column: str, values: tuple[str, ...] | list[str]) -> Check:
         return Check(f"{column}_known", "in_set", column, {"value_set": list(values)})
 
     return [
-        required("event_time", None, "event_time_required"),
+        required("event_time", "event_time_required"),
         Check("event_time_parses", "not_in_set", "event_time", {"value_set": ["unparseable"]}),
         Check("event_time_not_future", "not_in_set", "event_time", {"value_set": ["future"]}),
-        required("event_type", None, "event_type_required"),
+        required("event_type", "event_type_required"),
         one_of("event_type", EVENT_TYPES),
-        required("platform", None, "platform_required"),
+        required("platform", "platform_required"),
         one_of("platform", PLATFORMS),
-        required("item_id", f"event_type not in {_ACCOUNT_EVENT_LIST}", "item_id_required"),
-        required("account_id",
-                 f'event_type == "message_received" or (event_type in {_ACCOUNT_EVENT_LIST} and item_id != "yes")',
-                 "account_id_required"),
-        required("channel", 'event_type == "message_received"', "channel_required"),
+        required("item_id", "item_id_required", lambda col: col("event_type").is_not_in(ACCOUNT_EVENTS),
+                 "event type is not an account event"),
+        required("account_id", "account_id_required",
+                 lambda col: (col("event_type") == "message_received")
+                 | (col("event_type").is_in(ACCOUNT_EVENTS) & col("item_id").is_null()),
+                 "message_received, or an account event naming no item"),
+        required("channel", "channel_required", *_is("message_received")),
         one_of("channel", CHANNELS),
-        required("needs_response", 'event_type == "message_received"', "needs_response_required"),
+        required("needs_response", "needs_response_required", *_is("message_received")),
         one_of("needs_response", TRUE_WORDS + FALSE_WORDS),
-        required("category", 'event_type == "categorised"', "category_required"),
+        required("category", "category_required", *_is("categorised")),
         Check("category_known", "regex", "category", {"regex": category_regex(policy.category_codes)}),
         one_of("protected_characteristic", PROTECTED_CHARACTERISTICS),
-        required("signposted_to", 'event_type == "signposted"', "signposted_to_required"),
+        required("signposted_to", "signposted_to_required", *_is("signposted")),
         one_of("signposted_to", SIGNPOSTS),
     ]
 
@@ -91,6 +99,7 @@ def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # noqa: PLC0415  (seconds to import; only the load path needs it)
     import great_expectations.expectations as gxe  # noqa: PLC0415
+    from great_expectations.expectations.row_conditions import Column  # noqa: PLC0415
 
     kinds = {
         "not_null": gxe.ExpectColumnValuesToNotBeNull,
@@ -108,9 +117,7 @@ def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
              .add_batch_definition_whole_dataframe("whole"))
     suite = context.suites.add(gx.ExpectationSuite(name=f"modaudit_{policy.id}"))
     for check in checks:
-        extra: dict[str, Any] = {}
-        if check.row_condition:
-            extra = {"row_condition": check.row_condition, "condition_parser": "pandas"}
+        extra = {"row_condition": check.when(Column)} if check.when else {}
         suite.add_expectation(kinds[check.kind](column=check.column, meta={"key": check.key},
                                                 **check.kwargs, **extra))
     definition = context.validation_definitions.add(

@@ -1,0 +1,47 @@
+# modaudit: `make demo` sets up and serves the dashboard on demo data; `make test` sets up and runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB := data/demo.duckdb
+DEMO_DAYS ?= 240
+PORT ?= 8501
+PRESETS := cntw shropshire_ccg ctmuhb
+
+.PHONY: setup demo demo-data test lint chromium bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+demo-data: setup
+	@for p in $(PRESETS); do \
+	  $(BIN)/modaudit generate --policy $$p --days $(DEMO_DAYS) --seed 7 --bad-fraction 0.002 --out data/demo/$$p.csv && \
+	  $(BIN)/modaudit load data/demo/$$p.csv --db $(DEMO_DB) --policy $$p || exit 1; \
+	done
+
+demo: demo-data
+	@echo "Dashboard: http://localhost:$(PORT)"
+	$(BIN)/modaudit dashboard --db $(DEMO_DB) --port $(PORT)
+
+# Browser tests need Debian's chromium; install it when missing (root, as on CI machines).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: setup chromium
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data/demo data/*.duckdb data/*.duckdb.wal

@@ -1,0 +1,225 @@
+"""SPEC §1: every input row ends in exactly one place, and bad input is named, never lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etl.load import load_sources
+from etl.policy import get_policy
+from tests.conftest import TEST_NOW, canonical_csv, ev, msg, query
+
+TABLES = ("events", "items", "quarantine", "load_runs", "load_files", "validation_results")
+
+
+def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    return {t: sorted(map(repr, query(db, f"SELECT * FROM {t}"))) for t in TABLES}  # type: ignore[misc]
+
+
+def balanced(result) -> bool:  # noqa: ANN001
+    return result.rows_in == result.loaded + result.quarantined + result.duplicates
+
+
+def reasons(db: Path) -> list[str]:
+    return [r for (rs,) in query(db, "SELECT reasons FROM quarantine ORDER BY row_number") for r in rs]
+
+
+BASE = [msg("1", "2025-03-03T10:00:00Z"), ev("r1", "response_sent", "1", "2025-03-03T11:00:00Z", actor="Sam")]
+
+
+def test_example_counts_match_spec(db: Path) -> None:
+    for policy in ("cntw", "ctmuhb"):
+        expected = json.loads((Path(__file__).parent / f"fixtures/examples/{policy}-small.expected.json").read_text())
+        result, errors = load_sources(db, get_policy(policy), [Path(__file__).parent / f"fixtures/examples/{policy}-small.csv"],
+                                      now=TEST_NOW)
+        assert errors == []
+        assert result.counts() == expected["load"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("event_time,event_type,platform\n2025-01-01,hidden,x\n".encode("cp1252") + "caf\xe9".encode("cp1252"), "not UTF-8"),
+    (b"", "empty"),
+    (bytes(range(256)) * 8, "not UTF-8"),
+    (b"event_time,platform\n2025-01-01T10:00:00Z,x\n", "missing required column(s) event_type"),
+])
+def test_unreadable_file_fails_whole_and_leaves_warehouse_as_it_was(db: Path, load_rows, tmp_path: Path,
+                                                                    content: bytes, message: str) -> None:
+    load_rows(BASE)
+    before = snapshot(db)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result, errors = load_sources(db, get_policy("cntw"), [bad], now=TEST_NOW)
+    assert len(errors) == 1 and str(bad) in errors[0] and message in errors[0]
+    assert result.failed_files == [str(bad)] and result.rows_in == 0
+    assert snapshot(db) == before
+
+
+def test_wrong_encoding_message_says_how_to_convert(db: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "latin.csv"
+    bad.write_bytes("event_time,event_type,platform\n2025-01-01,hidden,caf\xe9\n".encode("latin-1"))
+    _, errors = load_sources(db, get_policy("cntw"), [bad], now=TEST_NOW)
+    assert "line 2" in errors[0] and "iconv" in errors[0]
+
+
+def test_unknown_format_is_refused(db: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "log.txt"
+    odd.write_text("hello")
+    _, errors = load_sources(db, get_policy("cntw"), [odd], now=TEST_NOW)
+    assert "unknown format '.txt'" in errors[0]
+    assert not db.exists() or query(db, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_one_bad_file_does_not_stop_the_good_one(db: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(canonical_csv(BASE))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00junk")
+    result, errors = load_sources(db, get_policy("cntw"), [bad, good], now=TEST_NOW)
+    assert len(errors) == 1 and result.loaded == 2
+
+
+@pytest.mark.parametrize("row, reason", [
+    (ev("c1", "categorised", "1", "2025-03-03T12:00:00Z", category="rudeness"),
+     "category: 'rudeness' not a category code of this policy"),
+    (ev("c2", "categorised", "1", "2025-03-03T12:00:00Z", category="abuse|spam"),
+     "category: 'spam' not a category code of this policy"),  # ctmuhb's code, not cntw's
+    (ev("r0", "response_sent", "1", "2025-03-03T09:00:00Z"),
+     "event_time: response_sent at 2025-03-03 09:00:00+00 is earlier than its message_received at 2025-03-03 10:00:00+00"),
+    (ev("o1", "hidden", "ghost", "2025-03-03T12:00:00Z"),
+     "item_id: orphan: no message_received for facebook:ghost in the warehouse or this load (it loads when its message arrives)"),
+    (ev("f1", "hidden", "1", "2027-01-01T12:00:00Z"), "event_time: in the future of the load: '2027-01-01T12:00:00Z'"),
+    (ev("t1", "hidden", "1", "31/02/2025 25:61"), "event_time: not a timestamp: '31/02/2025 25:61'"),
+    (ev("p1", "hidden", "1", "2025-03-03T12:00:00Z", platform="myspace"), "platform: unknown value 'myspace'"),
+    (ev("e1", "teleported", "1", "2025-03-03T12:00:00Z"), "event_type: unknown value 'teleported'"),
+    (ev("s1", "signposted", "1", "2025-03-03T12:00:00Z"), "signposted_to: missing (required for signposted)"),
+    (ev("b1", "account_blocked", None, "2025-03-03T12:00:00Z"),
+     "account_id: missing (required for message_received and for account events naming no item)"),
+    ({**msg("2", "2025-03-03T10:00:00Z"), "needs_response": "maybe"}, "needs_response: not a yes/no value: 'maybe'"),
+    ({**msg("3", "2025-03-03T10:00:00Z"), "channel": ""}, "channel: missing (required for message_received)"),
+])
+def test_bad_row_is_quarantined_with_its_reason(db: Path, load_rows, row: dict, reason: str) -> None:
+    result, errors = load_rows([*BASE, row])
+    assert errors == []
+    assert (result.loaded, result.quarantined, result.duplicates) == (2, 1, 0) and balanced(result)
+    assert reasons(db) == [reason]
+    (src, row_number, raw), = query(db, "SELECT source_file, row_number, raw_row FROM quarantine")
+    assert src.endswith(".csv") and row_number == 3
+    assert json.loads(raw)["event_id"] == row["event_id"]
+
+
+def test_every_reason_is_recorded(db: Path, load_rows) -> None:
+    row = ev("x1", "categorised", "1", "not a time", platform="bebo")  # three things wrong
+    load_rows([*BASE, row])
+    assert reasons(db) == ["category: missing (required for categorised)", "event_time: not a timestamp: 'not a time'",
+                           "platform: unknown value 'bebo'"]
+
+
+def test_orphan_is_loaded_when_its_item_arrives(db: Path, load_rows) -> None:
+    first, _ = load_rows([*BASE, ev("h1", "hidden", "2", "2025-03-04T12:00:00Z", category="abuse")])
+    assert first.quarantined == 1
+    second, _ = load_rows([msg("2", "2025-03-04T10:00:00Z")])
+    assert (second.rows_in, second.loaded, second.released) == (1, 1, 1)
+    assert query(db, "SELECT count(*) FROM events WHERE event_id = 'h1'") == [(1,)]
+    assert query(db, "SELECT released_run_id FROM quarantine") == [(second.run_id,)]
+    assert query(db, "SELECT categories FROM items WHERE item_id = '2'") == [(["abuse"],)]
+
+
+def test_reloading_a_file_adds_nothing(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(canonical_csv([*BASE, ev("bad", "hidden", "1", "garbage")]))
+    first, _ = load_sources(db, get_policy("cntw"), [path], now=TEST_NOW)
+    before = query(db, "SELECT count(*) FROM events"), query(db, "SELECT count(*) FROM quarantine")
+    again, _ = load_sources(db, get_policy("cntw"), [path], now=TEST_NOW)
+    assert (first.loaded, first.quarantined) == (2, 1)
+    assert (again.rows_in, again.loaded, again.quarantined, again.duplicates) == (3, 0, 0, 3)
+    assert (query(db, "SELECT count(*) FROM events"), query(db, "SELECT count(*) FROM quarantine")) == before
+
+
+def test_exact_duplicate_rows_are_counted_not_loaded(db: Path, load_rows) -> None:
+    result, _ = load_rows([*BASE, BASE[1]])
+    assert (result.loaded, result.duplicates) == (2, 1)
+
+
+def test_same_event_id_with_other_content_is_quarantined(db: Path, load_rows) -> None:
+    load_rows(BASE)
+    result, _ = load_rows([ev("r1", "response_sent", "1", "2025-03-03T12:00:00Z")])
+    assert result.quarantined == 1
+    assert reasons(db) == ["event_id: 'r1' already used by a different event"]
+
+
+def test_values_are_trimmed_and_case_insensitive(db: Path, load_rows) -> None:
+    rows = [{**msg("1", "2025-03-03T10:00:00Z"), "event_type": " Message_RECEIVED ", "platform": " FaceBook",
+             "channel": "Direct_Message ", "needs_response": "YES"},
+            ev("c", " CATEGORISED", "1", "2025-03-03T10:05:00Z", category=" Abuse | PROFANITY ")]
+    result, _ = load_rows(rows)
+    assert result.loaded == 2
+    assert query(db, "SELECT channel, needs_response, categories FROM items") == [
+        ("direct_message", True, ["abuse", "profanity"])]
+
+
+@pytest.mark.parametrize("text, expected_utc", [
+    ("2025-01-10T10:00:00Z", "2025-01-10 10:00:00"),
+    ("2025-07-10T10:00:00+01:00", "2025-07-10 09:00:00"),
+    ("2025-07-10 10:00:00", "2025-07-10 09:00:00"),     # naive = London local (BST)
+    ("2025-01-10 10:00:00", "2025-01-10 10:00:00"),     # naive = London local (GMT)
+    ("2024-03-31 01:30:00", "2024-03-31 01:30:00"),     # does not exist locally: read with the GMT offset
+    ("2024-10-27 01:30:00", "2024-10-27 00:30:00"),     # happens twice: the first (BST) instant
+    ("2024-10-27T01:30:00+00:00", "2024-10-27 01:30:00"),  # the second instant, given explicitly
+])
+def test_timestamps_with_zone_offset_or_naive_local(db: Path, load_rows, text: str, expected_utc: str) -> None:
+    load_rows([msg("1", text)])
+    assert query(db, "SELECT strftime(event_time, '%Y-%m-%d %H:%M:%S') FROM events") == [(expected_utc,)]
+
+
+def test_large_formula_and_sql_text_stored_verbatim(db: Path, load_rows) -> None:
+    big = "x" * 1_000_000
+    texts = {"1": big, "2": '=HYPERLINK("http://evil.example","click")', "3": "'; DROP TABLE events; --",
+             "4": "Line one\nline two, with a comma 😀"}
+    result, _ = load_rows([msg(k, "2025-03-03T10:00:00Z", text=v) for k, v in texts.items()])
+    assert result.loaded == 4
+    stored = dict(query(db, "SELECT item_id, text FROM events"))
+    assert stored == texts
+
+
+def test_accounts_and_staff_are_pseudonymised_consistently(db: Path, load_rows, monkeypatch) -> None:
+    load_rows([msg("1", "2025-03-03T10:00:00Z", account="@jo_bloggs"),
+               ev("r", "response_sent", "1", "2025-03-03T11:00:00Z", actor="Alex Morgan")])
+    load_rows([msg("2", "2025-03-04T10:00:00Z", account="@jo_bloggs")])
+    dump = json.dumps([list(map(str, r)) for r in query(db, "SELECT * FROM events")])
+    assert "jo_bloggs" not in dump and "Alex Morgan" not in dump
+    accounts = query(db, "SELECT DISTINCT account FROM events")
+    assert len(accounts) == 1 and accounts[0][0].startswith("acct-")
+    assert query(db, "SELECT actor FROM events WHERE event_type = 'response_sent'")[0][0].startswith("staff-")
+    monkeypatch.setenv("MODAUDIT_PSEUDONYM_KEY", "another-key")
+    load_rows([msg("3", "2025-03-05T10:00:00Z", account="@jo_bloggs")])
+    assert len(query(db, "SELECT DISTINCT account FROM events")) == 2
+
+
+def test_event_about_item_inherits_its_author(db: Path, load_rows) -> None:
+    load_rows([msg("1", "2025-03-03T10:00:00Z", account="a9"),
+               ev("b", "account_blocked", "1", "2025-03-03T12:00:00Z")])
+    assert len(query(db, "SELECT DISTINCT account FROM events")) == 1
+
+
+def test_csv_with_bom_jsonl_with_broken_line_and_parquet(db: Path, tmp_path: Path) -> None:
+    rows = [*BASE, ev("h", "hidden", "1", "2025-03-03T12:00:00Z", category="abuse")]
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + canonical_csv(rows).encode())
+    frame = pd.DataFrame(rows).astype("string")
+    jsonl = tmp_path / "log.jsonl"
+    lines = [json.dumps({k: v for k, v in r.items() if v is not None}) for r in rows]
+    jsonl.write_text("\n".join([lines[0], '{"event_id": "broken", ', *lines[1:]]) + "\n")
+    parquet = tmp_path / "log.parquet"
+    frame.to_parquet(parquet)
+    results = {}
+    for path in (bom, jsonl, parquet):
+        other = db.with_name(path.suffix[1:] + ".duckdb")
+        result, errors = load_sources(other, get_policy("cntw"), [path], now=TEST_NOW)
+        assert errors == [] and balanced(result)
+        results[path.suffix] = (result.loaded, query(other, "SELECT event_id, event_time, categories FROM events ORDER BY 1"))
+    assert results[".csv"] == results[".jsonl"] == results[".parquet"]
+    assert query(db.with_name("jsonl.duckdb"), "SELECT row_number, reasons FROM quarantine") == [
+        (2, ['line is not a JSON object: {"event_id": "broken", '])]
