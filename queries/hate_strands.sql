@@ -1,0 +1,18 @@
+-- Hate-crime strands: items carrying the hate_discrimination code, per protected characteristic named on
+-- any of their events ('not recorded' when none is), per local month of receipt.
+-- Parameters: $policy, $received_from, $received_before, $platforms, $channels.
+WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy),
+hate AS (
+    SELECT i.platform, i.item_id, CAST(date_trunc('month', timezone(zone.tz, i.received_at)) AS DATE) AS month
+    FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i, zone
+    WHERE list_contains(i.categories, 'hate_discrimination')),
+strands AS (
+    SELECT h.month, h.platform, h.item_id,
+           coalesce(list_distinct(list(e.protected_characteristic)), []) AS named
+    FROM hate h
+    LEFT JOIN events e ON e.policy_id = $policy AND e.platform = h.platform AND e.item_id = h.item_id
+    GROUP BY ALL)
+SELECT month, strand, count(*) AS items
+FROM (SELECT month, unnest(CASE WHEN len(named) = 0 THEN ['not recorded'] ELSE named END) AS strand FROM strands)
+GROUP BY ALL
+ORDER BY month, strand;

@@ -1,0 +1,11 @@
+-- The loads of a policy, newest first: one row per file of each run, with its format, content hash and
+-- the run's counts (rows in = loaded + quarantined + duplicates), local start time, held orphans released
+-- and whether every data-quality expectation passed.
+-- Parameters: $policy.
+WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy)
+SELECT r.run_id, timezone(zone.tz, r.started_at) AS started_local, f.source_file, f.format, f.content_hash,
+       f.rows_in, f.loaded, f.quarantined, f.duplicates, r.released, r.gx_success
+FROM load_runs r
+JOIN load_files f ON f.run_id = r.run_id, zone
+WHERE r.policy_id = $policy
+ORDER BY r.run_id DESC, f.source_file;
