@@ -90,8 +90,10 @@ def _progress_printer():  # noqa: ANN202
 def summary(
     db: DbOption,
     policy: PolicyOption,
-    as_of: Annotated[datetime | None, typer.Option("--as-of", help="Judge status at this time (default: latest event).")] = None,
-    date_from: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First receipt day.")] = None,
+    as_of: Annotated[datetime | None,
+                     typer.Option("--as-of", help="Judge status at this time (default: latest event).")] = None,
+    date_from: Annotated[datetime | None,
+                         typer.Option("--from", formats=["%Y-%m-%d"], help="First receipt day.")] = None,
     date_to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last receipt day.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the SPEC §5 JSON object.")] = False,
 ) -> None:

@@ -32,7 +32,8 @@ def register_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
 def ensure_calendar(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     """Cover every year with events (and a year after, for deadlines), rebuilding only when it must grow."""
     row = con.execute(
-        """SELECT (SELECT min(day) FROM calendar WHERE policy_id = $p), (SELECT max(day) FROM calendar WHERE policy_id = $p),
+        """SELECT (SELECT min(day) FROM calendar WHERE policy_id = $p),
+                  (SELECT max(day) FROM calendar WHERE policy_id = $p),
                   year(min(event_time)), year(max(event_time))
            FROM events WHERE policy_id = $p""", {"p": policy.id}).fetchone()
     assert row is not None
@@ -59,7 +60,8 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
     con.execute(
         """INSERT INTO items
         WITH ev AS (
-            SELECT e.* FROM events e JOIN touched t USING (platform, item_id) WHERE e.policy_id = $p),
+            SELECT e.*, list_contains($replies, e.event_type) AS is_reply
+            FROM events e JOIN touched t USING (platform, item_id) WHERE e.policy_id = $p),
         msg AS (
             SELECT platform, item_id, arg_min(event_id, (event_time, event_id)) AS event_id,
                    min(event_time) AS received_at, arg_min(account, (event_time, event_id)) AS account,
@@ -69,9 +71,9 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
         agg AS (
             SELECT platform, item_id,
                    list_sort(list_distinct(flatten(list(coalesce(categories, []))))) AS categories,
-                   arg_min(event_id, (event_time, event_id)) FILTER (WHERE list_contains($replies, event_type)) AS resp_id,
-                   min(event_time) FILTER (WHERE list_contains($replies, event_type)) AS resp_at,
-                   arg_min(event_type, (event_time, event_id)) FILTER (WHERE list_contains($replies, event_type)) AS resp_type,
+                   arg_min(event_id, (event_time, event_id)) FILTER (WHERE is_reply) AS resp_id,
+                   min(event_time) FILTER (WHERE is_reply) AS resp_at,
+                   arg_min(event_type, (event_time, event_id)) FILTER (WHERE is_reply) AS resp_type,
                    bool_or(event_type = 'signposted') AS signposted
             FROM ev GROUP BY ALL),
         dl AS (SELECT * FROM event_deadlines($p, ['message_received'], $n))

@@ -264,7 +264,8 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     )
     con.execute(
         """INSERT INTO fail
-        SELECT c._src, c._row, 'event_id: ' || chr(39) || c.n_event_id || chr(39) || ' already used by a different event', 'event_id'
+        SELECT c._src, c._row,
+               'event_id: ' || chr(39) || c.n_event_id || chr(39) || ' already used by a different event', 'event_id'
         FROM candidates c
         WHERE c.n_event_id IN (SELECT event_id FROM events WHERE policy_id = $policy AND raw_hash <> c.raw_hash)
            OR c.n_event_id IN (SELECT n_event_id FROM candidates o WHERE o.raw_hash <> c.raw_hash

@@ -20,7 +20,13 @@ import pandas as pd
 
 from etl.policy import Policy
 from etl.vocab import (
-    ACCOUNT_EVENTS, CHANNELS, EVENT_TYPES, FALSE_WORDS, PLATFORMS, PROTECTED_CHARACTERISTICS, SIGNPOSTS,
+    ACCOUNT_EVENTS,
+    CHANNELS,
+    EVENT_TYPES,
+    FALSE_WORDS,
+    PLATFORMS,
+    PROTECTED_CHARACTERISTICS,
+    SIGNPOSTS,
     TRUE_WORDS,
 )
 
@@ -129,9 +135,11 @@ def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
     by_key = {c.key: c for c in checks}
     outcomes = []
     for res in result.results:
-        check = by_key[res.expectation_config.meta["key"]]
+        config = res.expectation_config
+        assert config is not None and config.meta is not None
+        check = by_key[config.meta["key"]]
         if res.exception_info.get("raised_exception"):
             raise RuntimeError(f"expectation {check.key} failed to run: {res.exception_info}")
         failing = [int(r["_profile"]) for r in res.result.get("unexpected_index_list") or []]
-        outcomes.append(Outcome(check, res.expectation_config.type, bool(res.success), failing))
+        outcomes.append(Outcome(check, config.type, bool(res.success), failing))
     return outcomes

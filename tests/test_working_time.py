@@ -38,8 +38,8 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def deadline(con: duckdb.DuckDBPyConnection, at: datetime, policy: str = "cntw", n: int = 1) -> tuple[date, datetime]:
     con.execute("DELETE FROM events")
-    con.execute("INSERT INTO events (policy_id, event_id, event_time, event_type) VALUES (?, 'e', ?, 'message_received')",
-                [policy, at])
+    con.execute("INSERT INTO events (policy_id, event_id, event_time, event_type) "
+                "VALUES (?, 'e', ?, 'message_received')", [policy, at])
     row = con.execute("SELECT receipt_day, deadline_at FROM event_deadlines(?, ['message_received'], ?)",
                       [policy, n]).fetchone()
     assert row is not None
