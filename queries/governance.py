@@ -1,0 +1,204 @@
+"""Governance rules G1–G8 (SPEC §4) as policy code, the account history they rest on, and the audit export.
+
+Each rule is a named query, `queries/governance/<rule id in lower case>.sql`, switched on and
+parameterised by the preset alone: the rule's own fields (windows, thresholds, category sets) are bound
+as query parameters under the same names, so a new organisation is a new preset, never new code.
+Every finding names the rule, its subject (the item, the account, or for G8 the moderator), the events
+that prove it and the clause of the policy it tests, quoted from the seed.
+
+Findings are judged "as known at the as-of time": an event after as-of has not happened yet, so it can
+neither prove a finding nor clear one; deadlines (G4, G5, G7) must have passed by as-of.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from scipy.stats import norm
+
+from etl.policy import Policy
+from etl.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
+from queries import Scope, install_macros, run
+
+# Rules whose findings are about an item or an account; each runs governance/<name in lower case>.sql and
+# is reported in the summary's `governance` object.
+ITEM_RULES: tuple[str, ...] = (
+    "G1_removal_without_violation", "G2_block_without_warning", "G3_police_report_outside_policy",
+    "G4_warning_not_followed_up", "G5_not_signposted", "G6_decision_without_rationale", "G7_copy_kept_too_long",
+)
+# The rule about moderators: found by a statistical test (`consistency`), not a query of its own, and kept
+# out of the summary JSON (SPEC §6's worked examples have no G8), but listed with the other findings.
+MODERATOR_RULE = "G8_moderator_inconsistency"
+RULE_ORDER: tuple[str, ...] = (*ITEM_RULES, MODERATOR_RULE)
+# A decision on an item, for G8: removing it or deliberately leaving it up.
+DECISION_EVENTS: tuple[str, ...] = (*REMOVAL_EVENTS, "reviewed_no_action")
+FINDING_COLUMNS: list[str] = ["rule", "subject", "platform", "item_id", "account", "evidence_event_ids",
+                              "evidence_times", "detail", "clause"]
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection"); tab and
+# carriage return are included because Excel strips them before deciding.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _resolve_as_of(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
+                   as_of: datetime | None) -> datetime | None:
+    """As-of per SPEC §2: given explicitly (argument, then scope), else the policy's latest event."""
+    if as_of is not None or scope.as_of is not None:
+        return as_of or scope.as_of
+    value = run(con, "as_of", {"policy": policy.id})["as_of"].iloc[0]
+    return None if pd.isna(value) else value.to_pydatetime()
+
+
+def _params(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: datetime | None) -> dict[str, Any]:
+    """The values every governance query may bind; also installs the shared macros the queries use."""
+    install_macros(con)
+    return {
+        **scope.params(policy.timezone),
+        "as_of": as_of,
+        "removal_events": list(REMOVAL_EVENTS),
+        "account_events": list(ACCOUNT_EVENTS),
+        "decision_events": list(DECISION_EVENTS),
+        "violation_categories": list(policy.violation_categories),
+    }
+
+
+def subject_key(platform: str, item_id: str | None, account: str | None) -> str:
+    """SPEC §5: `platform:item_id`, or `platform:account:<pseudonym>` for an account event naming no item."""
+    return f"{platform}:account:{account}" if pd.isna(item_id) else f"{platform}:{item_id}"
+
+
+def findings(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: datetime) -> pd.DataFrame:
+    """One row per finding of every rule the preset switches on, in rule order (FINDING_COLUMNS)."""
+    base = _params(con, policy, scope, as_of)
+    frames = []
+    for name, rule in policy.rules.enabled().items():
+        if name == MODERATOR_RULE:
+            frame = _moderator_findings(consistency(con, policy, scope, as_of))
+        else:
+            frame = run(con, f"governance/{name.lower()}", {**base, **rule.model_dump()})
+            frame["subject"] = [subject_key(*row) for row in
+                                frame[["platform", "item_id", "account"]].itertuples(index=False)]
+        frame["rule"] = name
+        frame["clause"] = rule.clause
+        frames.append(frame[FINDING_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    out["_order"] = out["rule"].map(RULE_ORDER.index)
+    out["_first"] = out["evidence_times"].map(min)
+    return (out.sort_values(["_order", "subject", "_first"], kind="stable")
+            .drop(columns=["_order", "_first"]).reset_index(drop=True))
+
+
+def summary_governance(findings_df: pd.DataFrame | None, policy: Policy) -> dict[str, dict[str, Any]]:
+    """SPEC §5 `governance`: every enabled item rule in rule order, even with no finding; `items` are the
+    distinct subjects, sorted, and `count` is how many there are. None (an empty warehouse) counts nothing."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in policy.rules.enabled():
+        if name in ITEM_RULES:
+            subjects = [] if findings_df is None else sorted(set(findings_df.loc[findings_df["rule"] == name, "subject"]))
+            out[name] = {"count": len(subjects), "items": subjects}
+    return out
+
+
+def consistency(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
+                as_of: datetime | None = None) -> pd.DataFrame:
+    """G8: per category and moderator, the moderator's removal rate against the rest of the team's, with a
+    pooled two-proportion z-test (two-sided). A row is judged only when the category has at least
+    `min_decided_items` decided items and both the moderator and the rest of the team at least
+    `min_moderator_items` (`enough_data`); it is a `finding` only then and with p < the rule's p_value,
+    so a small team or a handful of decisions never yields a finding from noise."""
+    rule = policy.rules.G8_moderator_inconsistency
+    frame = run(con, "governance/moderator_decisions", _params(con, policy, scope, _resolve_as_of(con, policy, scope, as_of)))
+    for col in ("decided", "removed", "category_decided", "category_removed"):
+        frame[col] = frame[col].astype("int64")
+    frame["rest_decided"] = frame["category_decided"] - frame["decided"]
+    frame["rest_removed"] = frame["category_removed"] - frame["removed"]
+    frame["removal_rate"] = frame["removed"] / frame["decided"]
+    frame["rest_removal_rate"] = frame["rest_removed"] / frame["rest_decided"].where(frame["rest_decided"] > 0)
+    tests = [_two_proportion(*row) for row in
+             frame[["removed", "decided", "rest_removed", "rest_decided"]].itertuples(index=False)]
+    frame["z"] = [t[0] for t in tests]
+    frame["p_value"] = [t[1] for t in tests]
+    frame["enough_data"] = ((frame["category_decided"] >= rule.min_decided_items)
+                            & (frame["decided"] >= rule.min_moderator_items)
+                            & (frame["rest_decided"] >= rule.min_moderator_items))
+    frame["finding"] = frame["enough_data"] & (frame["p_value"] < rule.p_value)
+    return frame[["category", "moderator", "decided", "removed", "removal_rate", "rest_decided", "rest_removed",
+                  "rest_removal_rate", "category_decided", "z", "p_value", "enough_data", "finding",
+                  "evidence_event_ids", "evidence_times"]]
+
+
+def _two_proportion(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    """Pooled two-proportion z-test: (z, two-sided p). Equal all-or-nothing rates give z = 0, p = 1;
+    with nobody to compare against there is no test (NaN)."""
+    if n1 == 0 or n2 == 0:
+        return math.nan, math.nan
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 0.0, 1.0
+    z = (x1 / n1 - x2 / n2) / se
+    return z, float(2 * norm.sf(abs(z)))
+
+
+def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:
+    """G8 rows of `consistency` that are findings, in the shape of the other rules' findings."""
+    hits = table[table["finding"]]
+    return pd.DataFrame({
+        "subject": "moderator:" + hits["moderator"],
+        "platform": None, "item_id": None, "account": None,
+        "evidence_event_ids": hits["evidence_event_ids"], "evidence_times": hits["evidence_times"],
+        "detail": [f"{r.category}: removed {r.removed} of {r.decided} decided items ({r.removal_rate:.0%}) against "
+                   f"{r.rest_removed} of {r.rest_decided} ({r.rest_removal_rate:.0%}) for the rest of the team; "
+                   f"two-proportion z = {r.z:.2f}, p = {r.p_value:.2g}" for r in hits.itertuples()],
+    })
+
+
+def account_history(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
+                    as_of: datetime | None = None) -> pd.DataFrame:
+    """Per pseudonymised account: items, violation items, warnings, removals, blocks, a monthly timeline,
+    and whether it meets G2's repeat-offender threshold at as-of (the evidence G2 exempts a block on)."""
+    rule = policy.rules.G2_block_without_warning
+    params = _params(con, policy, scope, _resolve_as_of(con, policy, scope, as_of))
+    return run(con, "governance/account_history",
+               {**params, "repeat_window_days": rule.repeat_window_days, "repeat_min_items": rule.repeat_min_items})
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula becomes inert text (a leading apostrophe)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def export_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Findings as flat text cells: evidence lists joined with '; ', times in ISO 8601 UTC, every text
+    cell neutralised (`neutralise`), so the audit pack is safe to open in a spreadsheet."""
+    flat = df.copy()
+    flat["evidence_event_ids"] = flat["evidence_event_ids"].map(lambda ids: "; ".join(map(str, ids)))
+    flat["evidence_times"] = flat["evidence_times"].map(
+        lambda ts: "; ".join(pd.Timestamp(t).tz_convert("UTC").isoformat() for t in ts))
+    return flat.astype(object).map(neutralise)
+
+
+def export_findings(df: pd.DataFrame, path: Path | str) -> Path:
+    """Write findings with their evidence for an audit pack: `.csv` (UTF-8 with BOM, so Excel reads emoji
+    and accents) or `.xlsx` (one `findings` sheet; xlsxwriter told never to turn text into formulas or links)."""
+    path = Path(path)
+    flat = export_frame(df)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        flat.to_csv(path, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+            flat.to_excel(writer, sheet_name="findings", index=False)
+            sheet = writer.sheets["findings"]
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, len(flat), len(flat.columns) - 1)
+    else:
+        raise ValueError(f"{path}: export to .csv or .xlsx, not {path.suffix or 'no extension'!r}")
+    return path

@@ -1,0 +1,18 @@
+-- G3 (SPEC §4): which police reports fall outside the policy: no code (the event's own with its item's)
+-- among the categories the rule allows reporting for, or no rationale recorded?
+-- One row per such `reported_to_police` in scope that has happened by the as-of time.
+-- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of,
+--   $categories (the codes for which the policy allows a police report).
+WITH reports AS (
+    SELECT *, NOT list_has_any(all_categories, CAST($categories AS VARCHAR[])) AS outside,
+           coalesce(trim(rationale), '') = '' AS unexplained
+    FROM scope_events($policy, $received_from, $received_before, $platforms, $channels)
+    WHERE event_type = 'reported_to_police' AND event_time <= $as_of)
+SELECT platform, item_id, account,
+       [event_id] AS evidence_event_ids, [event_time] AS evidence_times,
+       concat_ws('; ',
+           CASE WHEN outside THEN 'no reportable category (codes: '
+                || coalesce(nullif(array_to_string(list_sort(all_categories), ', '), ''), 'none') || ')' END,
+           CASE WHEN unexplained THEN 'no rationale' END) AS detail
+FROM reports
+WHERE outside OR unexplained;

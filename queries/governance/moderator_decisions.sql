@@ -1,0 +1,34 @@
+-- G8 counts (SPEC §4): per category code and moderator, how many decided items the moderator decided and
+-- how many of those were removals, beside the whole team's figures for the category — the inputs of the
+-- two-proportion test done in Python. A decided item carries the code (its item codes) and has a decision
+-- (a removal-type event or reviewed_no_action) with an actor by the as-of time; its moderator is the actor
+-- of its first decision, and it counts as removed when that first decision is removal-type.
+-- One row per (category, moderator), with the moderator's decision events as evidence.
+-- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of,
+--   $decision_events, $removal_events.
+WITH first_decision AS (
+    SELECT platform, item_id,
+           arg_min(actor, (event_time, event_id)) AS moderator,
+           arg_min(event_id, (event_time, event_id)) AS event_id,
+           min(event_time) AS event_time,
+           list_contains(CAST($removal_events AS VARCHAR[]), arg_min(event_type, (event_time, event_id))) AS removed
+    FROM scope_events($policy, $received_from, $received_before, $platforms, $channels)
+    WHERE event_time <= $as_of AND item_id IS NOT NULL AND actor IS NOT NULL
+      AND list_contains(CAST($decision_events AS VARCHAR[]), event_type)
+    GROUP BY platform, item_id),
+coded AS (
+    SELECT unnest(i.categories) AS category, d.*
+    FROM first_decision d
+    JOIN scope_items($policy, $received_from, $received_before, $platforms, $channels) i
+      ON i.platform = d.platform AND i.item_id = d.item_id),
+per_moderator AS (
+    SELECT category, moderator, count(*) AS decided, count(*) FILTER (WHERE removed) AS removed,
+           list(event_id ORDER BY event_time, event_id) AS evidence_event_ids,
+           list(event_time ORDER BY event_time, event_id) AS evidence_times
+    FROM coded GROUP BY category, moderator)
+SELECT category, moderator, decided, removed,
+       sum(decided) OVER (PARTITION BY category) AS category_decided,
+       sum(removed) OVER (PARTITION BY category) AS category_removed,
+       evidence_event_ids, evidence_times
+FROM per_moderator
+ORDER BY category, moderator;
