@@ -71,6 +71,14 @@ def subject_key(platform: str, item_id: str | None, account: str | None) -> str:
     return f"{platform}:account:{account}" if pd.isna(item_id) else f"{platform}:{item_id}"
 
 
+def _with_evidence_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB hands lists over as numpy arrays, and TIMESTAMPTZ lists as naive UTC: make them plain lists
+    of ids and of UTC timestamps, so every finding carries its evidence the same way."""
+    frame["evidence_event_ids"] = frame["evidence_event_ids"].map(lambda ids: [str(i) for i in ids])
+    frame["evidence_times"] = frame["evidence_times"].map(lambda ts: [pd.Timestamp(t, tz="UTC") for t in ts])
+    return frame
+
+
 def findings(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: datetime) -> pd.DataFrame:
     """One row per finding of every rule the preset switches on, in rule order (FINDING_COLUMNS)."""
     base = _params(con, policy, scope, as_of)
@@ -79,7 +87,7 @@ def findings(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of
         if name == MODERATOR_RULE:
             frame = _moderator_findings(consistency(con, policy, scope, as_of))
         else:
-            frame = run(con, f"governance/{name.lower()}", {**base, **rule.model_dump()})
+            frame = _with_evidence_lists(run(con, f"governance/{name.lower()}", {**base, **rule.model_dump()}))
             frame["subject"] = [subject_key(*row) for row in
                                 frame[["platform", "item_id", "account"]].itertuples(index=False)]
         frame["rule"] = name
@@ -100,7 +108,8 @@ def summary_governance(findings_df: pd.DataFrame | None, policy: Policy) -> dict
     out: dict[str, dict[str, Any]] = {}
     for name in policy.rules.enabled():
         if name in ITEM_RULES:
-            subjects = [] if findings_df is None else sorted(set(findings_df.loc[findings_df["rule"] == name, "subject"]))
+            found = [] if findings_df is None else findings_df.loc[findings_df["rule"] == name, "subject"]
+            subjects = sorted(set(found))
             out[name] = {"count": len(subjects), "items": subjects}
     return out
 
@@ -113,7 +122,8 @@ def consistency(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
     `min_moderator_items` (`enough_data`); it is a `finding` only then and with p < the rule's p_value,
     so a small team or a handful of decisions never yields a finding from noise."""
     rule = policy.rules.G8_moderator_inconsistency
-    frame = run(con, "governance/moderator_decisions", _params(con, policy, scope, _resolve_as_of(con, policy, scope, as_of)))
+    as_of = _resolve_as_of(con, policy, scope, as_of)
+    frame = _with_evidence_lists(run(con, "governance/moderator_decisions", _params(con, policy, scope, as_of)))
     for col in ("decided", "removed", "category_decided", "category_removed"):
         frame[col] = frame[col].astype("int64")
     frame["rest_decided"] = frame["category_decided"] - frame["decided"]
@@ -180,7 +190,7 @@ def export_frame(df: pd.DataFrame) -> pd.DataFrame:
     flat = df.copy()
     flat["evidence_event_ids"] = flat["evidence_event_ids"].map(lambda ids: "; ".join(map(str, ids)))
     flat["evidence_times"] = flat["evidence_times"].map(
-        lambda ts: "; ".join(pd.Timestamp(t).tz_convert("UTC").isoformat() for t in ts))
+        lambda ts: "; ".join(t.isoformat() for t in ts))
     return flat.astype(object).map(neutralise)
 
 

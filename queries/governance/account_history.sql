@@ -1,5 +1,5 @@
--- Account history: for each pseudonymised account (platform, pseudonym) with events in scope, what it
--- posted and what the team did about it — items, items carrying a violation code, warnings, removal-type
+-- Account history: for each pseudonymised account (platform, pseudonym) with items or actions in scope,
+-- what it posted and what the team did about it — items, items carrying a violation code, warnings, removal-type
 -- events, blocks, first and last seen, a month-by-month timeline — and whether it is a repeat offender
 -- in the G2 sense at the as-of time: at least `repeat_min_items` of its items with a removal-type event in
 -- [as-of − repeat window, as-of), plus the first time it reached that threshold. The threshold figures
@@ -17,7 +17,9 @@ WITH ev AS (
            e.event_type = 'account_blocked' AS is_block
     FROM scope_events($policy, $received_from, $received_before, $platforms, $channels) e
     JOIN policies p ON p.policy_id = e.policy_id
-    WHERE e.event_time <= $as_of AND e.account IS NOT NULL),
+    WHERE e.event_time <= $as_of AND e.account IS NOT NULL
+      AND (e.event_type IN ('message_received', 'warning_sent', 'account_blocked')
+           OR list_contains(CAST($removal_events AS VARCHAR[]), e.event_type))),
 monthly AS (
     SELECT platform, account, month,
            count(*) FILTER (WHERE is_item) AS items, count(*) FILTER (WHERE is_violation) AS violation_items,
@@ -44,8 +46,9 @@ now_window AS (
     GROUP BY platform, account)
 SELECT m.platform, m.account,
        min(m.first_seen) AS first_seen, max(m.last_seen) AS last_seen,
-       sum(m.items) AS items, sum(m.violation_items) AS violation_items, sum(m.warnings) AS warnings,
-       sum(m.removals) AS removals, sum(m.blocks) AS blocks,
+       CAST(sum(m.items) AS BIGINT) AS items, CAST(sum(m.violation_items) AS BIGINT) AS violation_items,
+       CAST(sum(m.warnings) AS BIGINT) AS warnings, CAST(sum(m.removals) AS BIGINT) AS removals,
+       CAST(sum(m.blocks) AS BIGINT) AS blocks,
        coalesce(any_value(w.removed_items_in_window), 0) AS removed_items_in_window,
        coalesce(any_value(w.removed_items_in_window), 0) >= $repeat_min_items AS repeat_offender,
        any_value(f.first_repeat_at) AS first_repeat_at,
