@@ -1,0 +1,187 @@
+"""Cached data access: every number on a page comes from a named query run here.
+
+Each call opens a short-lived read-only connection (`warehouse.reader`, which waits while a load holds
+the write lock), runs the query and closes it, so the dashboard never blocks a load. Results are cached
+per warehouse *state* (the file's size and modification time), so a finished load shows at once and
+nothing stale is served.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+import queries
+from etl.policy import Policy, get_policy
+from etl.warehouse import reader
+from queries import Scope, governance
+from queries.summary import build_summary, default_as_of
+
+CACHE_TTL_S = 600
+
+
+class NoWarehouse(Exception):
+    """The warehouse file is missing or holds no loaded data yet."""
+
+
+def stamp(db: str) -> tuple[int, int, int]:
+    """Identifies the warehouse's contents: changes whenever a load commits (file or WAL touched)."""
+    path = Path(db)
+    wal = path.with_name(path.name + ".wal")
+    st_db = path.stat()
+    return st_db.st_mtime_ns, st_db.st_size, wal.stat().st_mtime_ns if wal.exists() else 0
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page is looking at: the warehouse, the policy, the filtered scope and the as-of time."""
+
+    db: str
+    policy: Policy
+    scope: Scope
+    as_of: datetime
+    first_day: date
+    last_day: date
+
+    def params(self, **extra: Any) -> dict[str, Any]:
+        return {**self.scope.params(self.policy.timezone), "as_of": self.as_of, **extra}
+
+    def previous(self) -> View | None:
+        """The period of the same length just before this one, for 'change against the previous period'."""
+        if self.scope.date_from is None or self.scope.date_to is None:
+            return None
+        length = (self.scope.date_to - self.scope.date_from).days + 1
+        before = self.scope.model_copy(update={"date_from": self.scope.date_from - timedelta(days=length),
+                                               "date_to": self.scope.date_from - timedelta(days=1)})
+        return replace(self, scope=before)
+
+    def with_dates(self, date_from: date | None, date_to: date | None) -> View:
+        return replace(self, scope=self.scope.model_copy(update={"date_from": date_from, "date_to": date_to}))
+
+
+def _connect(db: str) -> Any:
+    if not Path(db).is_file():
+        raise NoWarehouse(f"There is no warehouse at {db}.")
+    return reader(db)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
+def _run(db: str, _stamp: tuple[int, int, int], name: str, params: dict[str, Any]) -> pd.DataFrame:
+    with _connect(db) as con:
+        queries.install_macros(con)
+        return queries.run(con, name, params)
+
+
+def run(db: str, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """A named query's result for the warehouse as it is now (cached until the next load)."""
+    return _run(db, stamp(db), name, params)
+
+
+def table(view: View, name: str, **extra: Any) -> pd.DataFrame:
+    """A named query run with the view's filters and as-of time (plus any query-specific parameters)."""
+    return run(view.db, name, view.params(**extra))
+
+
+@dataclass(frozen=True)
+class PolicyData:
+    policy_id: str
+    name: str
+    items: int
+    first_day: date
+    last_day: date
+
+
+def loaded_policies(db: str) -> list[PolicyData]:
+    """Policies with at least one item in the warehouse; raises NoWarehouse when there are none."""
+    try:
+        frame = run(db, "warehouse_policies", {})
+    except duckdb.CatalogException as exc:  # a file that was never loaded into has no tables
+        raise NoWarehouse(f"The warehouse at {db} has no data yet.") from exc
+    rows = [PolicyData(r.policy_id, r.name, int(r.items), pd.Timestamp(r.first_day).date(),
+                       pd.Timestamp(r.last_day).date())
+            for r in frame.itertuples() if r.items > 0]
+    if not rows:
+        raise NoWarehouse(f"The warehouse at {db} has no data yet.")
+    return rows
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _as_of(db: str, _stamp: tuple[int, int, int], policy_id: str) -> datetime | None:
+    with _connect(db) as con:
+        return default_as_of(con, policy_id)
+
+
+def as_of(db: str, policy_id: str) -> datetime | None:
+    """The default as-of time (SPEC §2): the policy's latest event in the warehouse."""
+    return _as_of(db, stamp(db), policy_id)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _summary(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> dict[str, Any]:
+    scope = Scope.model_validate_json(scope_json)
+    with _connect(db) as con:
+        return build_summary(con, get_policy(scope.policy), scope, as_of)
+
+
+def summary(view: View) -> dict[str, Any]:
+    """The SPEC §5 summary for the view: the same object `modaudit summary` prints."""
+    return _summary(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _findings(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> pd.DataFrame:
+    scope = Scope.model_validate_json(scope_json)
+    with _connect(db) as con:
+        queries.install_macros(con)
+        return governance.findings(con, get_policy(scope.policy), scope, as_of)
+
+
+def findings(view: View) -> pd.DataFrame:
+    """Governance findings (rule, subject, evidence_event_ids, evidence_times, detail, clause)."""
+    return _findings(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _consistency(db: str, _stamp: tuple[int, int, int], scope_json: str) -> pd.DataFrame:
+    scope = Scope.model_validate_json(scope_json)
+    with _connect(db) as con:
+        queries.install_macros(con)
+        return governance.consistency(con, get_policy(scope.policy), scope)
+
+
+def consistency(view: View) -> pd.DataFrame:
+    """Moderator consistency (rule G8): each moderator's removal rate per category against the team's."""
+    return _consistency(view.db, stamp(view.db), view.scope.model_dump_json())
+
+
+def export_findings(frame: pd.DataFrame, suffix: str) -> bytes:
+    """The findings as a downloadable file (.csv or .xlsx), written by the governance module's exporter."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"findings{suffix}"
+        governance.export_findings(frame, path)
+        return path.read_bytes()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV for a download button: UTF-8 with a BOM so that Excel reads accents and emoji, and
+    no cell that Excel would evaluate."""
+    buf = io.StringIO()
+    frame.map(governance.neutralise).to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def warehouse_path(argv: list[str]) -> str | None:
+    """The warehouse named by `--db PATH` after `--` on the command line, or by MODAUDIT_DB."""
+    if "--db" in argv[:-1]:
+        return str(Path(argv[argv.index("--db") + 1]).resolve())
+    env = os.environ.get("MODAUDIT_DB")
+    return str(Path(env).resolve()) if env else None

@@ -1,0 +1,78 @@
+"""The Overview's headline figures, worked out from two SPEC §5 summaries (this period and the one before).
+
+Pure, so the numbers a leader reads can be tested against the summary object `modaudit summary` prints:
+the dashboard adds only the comparison and the wording, never a figure of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from dashboard.figures import hours_text, percent
+
+DeltaColour = Literal["normal", "inverse", "off"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: str
+    delta: str | None
+    delta_colour: DeltaColour
+    help: str
+
+
+def _actions(summary: dict[str, Any], *types: str) -> int:
+    return sum(int(summary["actions"].get(t, 0)) for t in types)
+
+
+def _findings(summary: dict[str, Any]) -> int:
+    return sum(int(rule["count"]) for rule in summary["governance"].values())
+
+
+def _count_delta(now: int, before: int | None) -> str | None:
+    return None if before is None else f"{now - before:+,} on the previous period"
+
+
+def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headline]:
+    """Items, needing a reply, on-time rate, median reply time, removals, blocks, reports, findings."""
+    counts: list[tuple[str, int, int | None, DeltaColour, str]] = []
+
+    def count(label: str, pick: Any, colour: DeltaColour, help_text: str) -> None:
+        counts.append((label, pick(now), pick(before) if before else None, colour, help_text))
+
+    count("Messages received", lambda s: s["items"]["total"], "off",
+          "Comments, replies, mentions and direct messages received in the period.")
+    count("Needing a reply", lambda s: s["items"]["needs_response"], "off",
+          "Messages that asked for, or needed, an answer from the team.")
+    out = [Headline(label, f"{n:,}", _count_delta(n, b), colour, help_text)
+           for label, n, b, colour, help_text in counts]
+
+    rate, rate_before = now["response"]["met_rate"], before["response"]["met_rate"] if before else None
+    out.append(Headline(
+        "Answered on time", percent(rate),
+        None if rate is None or rate_before is None else f"{round((rate - rate_before) * 100):+d} points",
+        "normal", "Replies by the end of the same or next working day, as a share of those due "
+                  f"({now['response']['met']:,} on time, {now['response']['breached']:,} late, "
+                  f"{now['response']['pending']:,} not yet due)."))
+    key = "median_business_hours_to_first_response"
+    median, median_before = now["response"][key], before["response"][key] if before else None
+    out.append(Headline(
+        "Typical reply time", hours_text(median),
+        None if median is None or median_before is None else f"{median - median_before:+.1f} office hours",
+        "inverse", "Median office hours (09:00–17:00 on working days) from a message arriving to the first reply."))
+
+    counts.clear()
+    count("Posts hidden or deleted", lambda s: _actions(s, "hidden", "deleted"), "off",
+          "Posts the team hid or deleted (not counting authors who removed their own post).")
+    count("Accounts blocked", lambda s: _actions(s, "account_blocked"), "off",
+          "Accounts blocked from the organisation's pages.")
+    count("Reported to platform / police", lambda s: _actions(s, "reported_to_platform", "reported_to_police"),
+          "off", f"{_actions(now, 'reported_to_platform'):,} to the platform, "
+                 f"{_actions(now, 'reported_to_police'):,} to the police.")
+    count("Open governance findings", _findings, "inverse",
+          "Decisions the published policy does not support; see Governance review.")
+    out += [Headline(label, f"{n:,}", _count_delta(n, b), colour, help_text)
+            for label, n, b, colour, help_text in counts]
+    return out

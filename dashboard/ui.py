@@ -1,0 +1,118 @@
+"""What every page shares: the page runner (empty states, no tracebacks), charts, tables and the
+item timeline drill-down.
+
+A page is a function of a `View`; `run_page` gives it the view the sidebar selected, shows a clear
+message instead of an empty page when the filters select nothing, and turns any failure into a plain
+sentence for the reader (the traceback goes to the server log, where an administrator can find it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import data
+from dashboard.figures import CHANNEL_LABELS, PLATFORM_LABELS, category_labels, event_label
+
+log = logging.getLogger("modaudit.dashboard")
+VIEW_KEY = "view"
+EMPTY = ("No items for these filters. Widen the date range, or clear the platform and channel filters, "
+         "in the sidebar.")
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def show_failure(exc: Exception) -> None:
+    """A failure as a sentence the reader can act on; the details go to the server log only."""
+    if isinstance(exc, duckdb.IOException):
+        st.warning("The warehouse is busy: a load is being written. Wait a few seconds, then refresh.")
+        st.button("Try again")
+    elif isinstance(exc, data.NoWarehouse):
+        st.warning(str(exc))
+    else:
+        log.exception("dashboard page failed")
+        st.error("This part of the page could not be drawn. The details are in the dashboard's server log; "
+                 "the rest of the dashboard still works.")
+
+
+def run_page(render: Callable[[data.View], None], *, needs_items: bool = True) -> None:
+    """Run a page against the current view, with the empty state and without tracebacks."""
+    view: data.View | None = st.session_state.get(VIEW_KEY)
+    if view is None:
+        return  # app.py has already explained why there is nothing to show
+    try:
+        if needs_items and int(data.table(view, "summary_items")["total"].iloc[0]) == 0:
+            st.info(EMPTY)
+            return
+        render(view)
+    except Exception as exc:  # noqa: BLE001 -- a reader never sees a traceback
+        show_failure(exc)
+
+
+def section(render: Callable[[], None]) -> None:
+    """One independent block of a page: if it fails, the blocks around it are still drawn."""
+    try:
+        render()
+    except Exception as exc:  # noqa: BLE001
+        show_failure(exc)
+
+
+def chart(fig: go.Figure, alt: str | None = None) -> None:
+    st.plotly_chart(fig, config=CHART_CONFIG, theme=None, alt=alt or fig.layout.title.text)
+
+
+def local_note(view: data.View) -> str:
+    return f"Times are local ({view.policy.timezone})."
+
+
+def category_text(view: data.View, codes: Iterable[str] | None) -> str:
+    """Category codes in the policy's own words, for a table cell."""
+    labels = category_labels(view.policy)
+    return "; ".join(labels.get(c, c) for c in (codes if codes is not None else []))
+
+
+def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | str = "auto", key: str | None = None,
+          selectable: bool = False) -> Any:
+    """A dataframe showing only `columns` (name → label or st.column_config), without the index."""
+    config = {name: (st.column_config.Column(spec) if isinstance(spec, str) else spec)
+              for name, spec in columns.items()}
+    kwargs: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"} if selectable else {}
+    return st.dataframe(frame[list(columns)], column_config=config, hide_index=True, height=height, key=key,
+                        **kwargs)
+
+
+def timeline(view: data.View, platform: str, item_id: str) -> None:
+    """Every event of one item in order: the drill-down behind lists and governance findings."""
+    events = data.run(view.db, "item_timeline", {"policy": view.policy.id, "platform": platform, "item_id": item_id})
+    if events.empty:
+        st.info("This item has no events in the warehouse.")
+        return
+    events = events.assign(what=events["event_type"].map(event_label),
+                           why=[category_text(view, c) for c in events["categories"]])
+    table(events, {
+        "time_local": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+        "what": "What happened", "actor": "Team member", "why": "Categories",
+        "protected_characteristic": "Hate strand", "signposted_to": "Signposted to", "rationale": "Reason given",
+        "text": "Message",
+    })
+    st.caption(f"{local_note(view)} Team members and accounts are shown by pseudonym.")
+
+
+def header(view: data.View, title: str, purpose: str) -> None:
+    """Page title, what the page is for, and the period and filters in force, in words."""
+    st.title(title)
+    scope = view.scope
+    where = []
+    if scope.platforms:
+        where.append(", ".join(PLATFORM_LABELS.get(p, p) for p in scope.platforms))
+    if scope.channels:
+        where.append(", ".join(CHANNEL_LABELS.get(c, c).lower() + "s" for c in scope.channels))
+    period = f"{scope.date_from:%-d %b %Y} to {scope.date_to:%-d %b %Y}" if scope.date_from and scope.date_to else "all dates"
+    st.caption(f"{purpose}  \n**{view.policy.short_name}**, messages received {period}"
+               f"{' · ' + ' · '.join(where) if where else ' · all platforms and channels'}.")

@@ -1,0 +1,65 @@
+"""Data quality: every load of this policy's logs (file, content hash, counts), the result of each
+data-quality check on each load, and the quarantined rows with every reason they were refused."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard import figures as fx
+
+
+def _download(label: str, frame: object, name: str) -> None:
+    st.download_button(label, data.csv_bytes(frame), file_name=name, mime="text/csv", icon=":material/download:")
+
+
+def render(view: data.View) -> None:
+    st.title("Data quality")
+    st.caption(f"What was loaded for **{view.policy.short_name}**, what was checked, and what was refused. "
+               "Rows in = loaded + quarantined + exact duplicates skipped, for every file. These tables ignore the "
+               "date, platform and channel filters.")
+    policy = {"policy": view.policy.id}
+    runs = data.run(view.db, "load_runs", policy)
+    st.subheader("Loads")
+    if runs.empty:
+        st.info("No loads recorded for this policy.")
+        return
+    ui.table(runs, {
+        "run_id": "Run", "started_local": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
+        "source_file": "File", "format": "Format", "content_hash": "Content hash (SHA-256)", "rows_in": "Rows in",
+        "loaded": "Loaded", "quarantined": "Quarantined", "duplicates": "Duplicates",
+        "released": "Held rows released", "gx_success": st.column_config.CheckboxColumn("All checks passed")})
+    _download("Download loads (CSV)", runs, f"{view.policy.id}-loads.csv")
+
+    st.subheader("Checks on each load")
+    results = data.run(view.db, "validation_results", policy)
+    run_ids = list(dict.fromkeys(results["run_id"]))
+    if run_ids:
+        run_id = st.selectbox("Load run", run_ids, key="dq_run", format_func=lambda r: f"Run {r}")
+        one = results[results["run_id"] == run_id]
+        ui.section(lambda: ui.chart(fx.validation_failures(one)))
+        ui.table(one, {
+            "rule": "Check", "expectation": "Expectation", "column_name": "Column",
+            "success": st.column_config.CheckboxColumn("Passed"), "element_count": "Rows checked",
+            "unexpected_count": "Rows failing",
+            "unexpected_percent": st.column_config.NumberColumn("% failing", format="%.2f%%")})
+        _download("Download check results (CSV)", results, f"{view.policy.id}-checks.csv")
+    else:
+        st.info("No check results recorded for this policy's loads.")
+
+    st.subheader("Quarantine")
+    quarantine = data.run(view.db, "quarantine", policy)
+    if quarantine.empty:
+        st.success("No rows are in quarantine.")
+        return
+    waiting = int(quarantine["waiting_for_item"].sum())
+    st.markdown(f"**{len(quarantine):,} rows** refused, {waiting:,} of them waiting for their message to arrive "
+                "(they load automatically when it does).")
+    ui.table(quarantine, {
+        "run_id": "Run", "source_file": "File", "row_number": "Row", "reasons": "Why it was refused",
+        "fields": "Fields", "waiting_for_item": st.column_config.CheckboxColumn("Waiting for its item"),
+        "raw_row": "Row as read"}, height=360)
+    _download("Download quarantine (CSV)", quarantine, f"{view.policy.id}-quarantine.csv")
+
+
+ui.run_page(render, needs_items=False)

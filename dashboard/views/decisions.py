@@ -1,0 +1,45 @@
+"""Decisions: the action ladder from warning to police report, which categories led to which actions,
+how quickly, and the accounts that keep coming back (by pseudonym only)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard import figures as fx
+from etl.vocab import REMOVAL_EVENTS
+
+
+def _repeat_offenders(view: data.View) -> None:
+    st.subheader("Repeat offenders")
+    min_items = st.number_input("Accounts with at least this many items in a violation category", min_value=2,
+                                max_value=50, value=2, step=1, key="min_items")
+    frame = data.table(view, "repeat_offenders", min_items=int(min_items), removal_types=list(REMOVAL_EVENTS))
+    if frame.empty:
+        st.info(f"No account had {min_items} or more violating items in this period.")
+        return
+    frame = frame.assign(platform_name=frame["platform"].map(lambda p: fx.PLATFORM_LABELS.get(p, p)))
+    ui.table(frame, {
+        "account": "Account (pseudonym)", "platform_name": "Platform", "violating_items": "Violating items",
+        "warnings": "Warnings", "removals": "Removals and blocks", "blocks": "Blocks",
+        "police_reports": "Police reports",
+        "first_item": st.column_config.DateColumn("First", format="D MMM YYYY"),
+        "latest_item": st.column_config.DateColumn("Latest", format="D MMM YYYY")}, height=300)
+    st.caption("Accounts are shown by pseudonym only; the same person has the same pseudonym in every load.")
+
+
+def render(view: data.View) -> None:
+    ui.header(view, "Decisions", "What the team did about posts that broke the policy, and how quickly.")
+    ladder = list(fx.LADDER)
+    labels = fx.category_labels(view.policy)
+    left, right = st.columns(2)
+    with left:
+        ui.section(lambda: ui.chart(fx.action_ladder(data.table(view, "action_ladder", event_types=ladder))))
+    with right:
+        ui.section(lambda: ui.chart(fx.time_to_action(data.table(view, "time_to_action", event_types=ladder))))
+    ui.section(lambda: ui.chart(fx.category_action_matrix(
+        data.table(view, "category_action_matrix", event_types=ladder), labels)))
+    ui.section(lambda: _repeat_offenders(view))
+
+
+ui.run_page(render)

@@ -1,0 +1,90 @@
+"""Governance review, for auditors: findings by rule with the clause of the published policy each rule
+tests, the events that prove each finding, moderator consistency (rule G8), and the findings to download."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard import figures as fx
+
+
+def _counts(view: data.View, findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings per rule, every rule the preset switches on included (with 0 where nothing was found)."""
+    rules = list(view.policy.rules.enabled())
+    return pd.DataFrame({"rule": rules, "findings": [int((findings["rule"] == r).sum()) for r in rules]})
+
+
+def _evidence(view: data.View, findings: pd.DataFrame) -> None:
+    st.subheader("Open a finding")
+    labels = {i: f"{fx.rule_label(r.rule)} · {r.subject}" for i, r in findings.iterrows()}
+    picked = st.selectbox("Finding", list(labels), index=None, format_func=labels.get, key="finding",
+                          placeholder="Choose a finding to see the events that prove it…",
+                          label_visibility="collapsed")
+    if picked is None:
+        return
+    row = findings.loc[picked]
+    st.markdown(f"**{fx.rule_label(row['rule'])}** — {row['detail']}")
+    events = data.run(view.db, "events_by_id", {"policy": view.policy.id, "event_ids": list(row["evidence_event_ids"])})
+    events = events.assign(what=events["event_type"].map(fx.event_label),
+                           why=[ui.category_text(view, c) for c in events["categories"]])
+    ui.table(events, {
+        "time_local": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+        "what": "What happened", "platform": "Platform", "item_id": "Item", "account": "Account",
+        "actor": "Team member", "why": "Categories", "rationale": "Reason given"})
+    if isinstance(row["item_id"], str):
+        with st.expander("The item's whole timeline"):
+            ui.timeline(view, row["platform"], row["item_id"])
+
+
+def _consistency(view: data.View) -> None:
+    st.subheader("Moderator consistency")
+    table = data.consistency(view)
+    ui.chart(fx.consistency_dots(table, fx.category_labels(view.policy)))
+    shown = table[table["enough_data"]].assign(
+        category_name=lambda f: f["category"].map(fx.category_labels(view.policy)))
+    if not shown.empty:
+        ui.table(shown.sort_values("p_value"), {
+            "category_name": "Category", "moderator": "Moderator (pseudonym)", "decided": "Decided",
+            "removed": "Removed", "removal_rate": st.column_config.NumberColumn("Removal rate", format="percent"),
+            "rest_removal_rate": st.column_config.NumberColumn("Rest of team", format="percent"),
+            "p_value": st.column_config.NumberColumn("p-value", format="%.3g"),
+            "finding": st.column_config.CheckboxColumn("Finding")}, height=280)
+    rule = view.policy.rules.G8_moderator_inconsistency
+    st.caption(f"Compared only where a category has at least {rule.min_decided_items} decided items and a "
+               f"moderator and the rest of the team at least {rule.min_moderator_items} each; a finding needs "
+               f"p < {rule.p_value}. A difference is a prompt for a conversation about cases, not a verdict.")
+
+
+def render(view: data.View) -> None:
+    ui.header(view, "Governance review", "Decisions tested against the rules of the published policy. Each "
+                                         "finding names the events that prove it.")
+    findings = data.findings(view)
+    ui.chart(fx.findings_by_rule(_counts(view, findings)))
+    for name, rule in view.policy.rules.enabled().items():
+        found = findings[findings["rule"] == name]
+        with st.expander(f"{fx.rule_label(name)}: {fx.plural(len(found), 'finding')}"):
+            st.markdown(f"> {rule.clause}")
+            if found.empty:
+                st.success("No findings under this rule.")
+            else:
+                first = found["evidence_times"].map(lambda ts: min(ts).tz_convert(view.policy.timezone).tz_localize(None))
+                ui.table(found.assign(first=first), {
+                    "subject": "Item or account", "detail": "What was found",
+                    "first": st.column_config.DatetimeColumn("First evidence", format="D MMM YYYY, HH:mm")},
+                    height=min(36 * (len(found) + 1) + 2, 320))
+                st.caption(ui.local_note(view))
+    if not findings.empty:
+        ui.section(lambda: _evidence(view, findings))
+        left, right, _ = st.columns([1, 1, 4])
+        left.download_button("Download findings (CSV)", data.export_findings(findings, ".csv"),
+                             file_name=f"{view.policy.id}-findings.csv", mime="text/csv", icon=":material/download:")
+        right.download_button("Download findings (Excel)", data.export_findings(findings, ".xlsx"),
+                              file_name=f"{view.policy.id}-findings.xlsx", icon=":material/download:",
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if view.policy.rules.G8_moderator_inconsistency.enabled:
+        ui.section(lambda: _consistency(view))
+
+
+ui.run_page(render)

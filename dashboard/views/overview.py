@@ -1,0 +1,49 @@
+"""Overview, for leadership: the period's headline figures against the period before, and monthly trends.
+
+The headline figures are the SPEC §5 summary object itself, so they always equal `modaudit summary`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard import figures as fx
+from dashboard.headlines import headlines
+
+TREND_MONTHS = 12
+
+
+def months_before(day: date, months: int) -> date:
+    """The first day of the month `months` calendar months before `day`'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def render(view: data.View) -> None:
+    ui.header(view, "Overview", "How the team handled messages on social media in this period, "
+                                "compared with the period of the same length before it.")
+    before = view.previous()
+    cards = headlines(data.summary(view), data.summary(before) if before else None)
+    for row in (cards[:4], cards[4:]):
+        for column, card in zip(st.columns(len(row)), row, strict=True):
+            column.metric(card.label, card.value, card.delta, delta_color=card.delta_colour, help=card.help,
+                          border=True)
+
+    end = view.scope.date_to or view.last_day
+    trend = view.with_dates(months_before(end, TREND_MONTHS - 1), end)
+    st.subheader(f"Monthly trends: {TREND_MONTHS} months to {end:%-d %B %Y}")
+    monthly = data.table(trend, "response_status_by_period", period="month")
+    left, right = st.columns(2)
+    with left:
+        ui.section(lambda: ui.chart(fx.met_rate_trend(monthly)))
+    with right:
+        ui.section(lambda: ui.chart(fx.items_trend(monthly)))
+    ui.section(lambda: ui.chart(fx.actions_trend(data.table(trend, "actions_by_month"))))
+    st.caption("Trends use the platform and channel filters but always show the twelve months to the end of "
+               "the period. The last month may be incomplete.")
+
+
+ui.run_page(render)

@@ -1,0 +1,67 @@
+"""Team self-assessment, for the comms team itself: workload and practice week on week, for the team and
+for each member (by pseudonym) — to plan cover and see where a process needs support, not to rank people."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard import figures as fx
+from etl.vocab import REPLY_EVENTS
+
+TEAM = "The whole team"
+
+
+def _per_member(activity: pd.DataFrame, response: pd.DataFrame, practice: pd.DataFrame) -> pd.DataFrame:
+    """One row per team member over the period, in pseudonym order (deliberately not a ranking)."""
+    out = (activity.groupby("actor")[["replies", "decisions", "items"]].sum()
+           .join(response.groupby("actor")[["met", "breached"]].sum(), how="outer")
+           .join(practice.groupby("actor")[["warnings", "warnings_followed_up", "decisions",
+                                             "decisions_with_rationale"]].sum()
+                 .rename(columns={"decisions": "reasoned_decisions"}), how="outer")
+           .fillna(0).sort_index().reset_index())
+    out["on_time"] = out["met"] / (out["met"] + out["breached"]).where(lambda s: s > 0)
+    out["followed_up"] = out["warnings_followed_up"] / out["warnings"].where(out["warnings"] > 0)
+    out["with_reason"] = out["decisions_with_rationale"] / out["reasoned_decisions"].where(out["reasoned_decisions"] > 0)
+    return out
+
+
+def render(view: data.View) -> None:
+    ui.header(view, "Team self-assessment", "Our workload and our practice, week on week.")
+    st.info("This page is for the team, about the team: how much came in, how quickly we answered, whether "
+            "warnings were followed through and decisions written up. Use it to plan cover and to spot where a "
+            "process needs support. It is not a league table, and people are shown by pseudonym.",
+            icon=":material/diversity_3:")
+    policy = view.policy
+    activity = data.table(view, "moderator_activity", reply_types=list(REPLY_EVENTS))
+    response = data.table(view, "moderator_response")
+    practice = data.table(view, "moderator_practice",
+                          follow_up_types=policy.rules.G4_warning_not_followed_up.follow_up_actions,
+                          decision_types=policy.rules.G6_decision_without_rationale.actions + ["warning_sent"])
+    members = sorted(a for a in activity["actor"].unique() if a != "not recorded")
+    who = st.selectbox("Show", [TEAM, *members], key="team_member")
+    if who == TEAM:
+        team_response = data.table(view, "response_status_by_period", period="week").rename(
+            columns={"period_start": "week_start"})
+        shown = (activity, team_response, practice)
+    else:
+        shown = (activity[activity["actor"] == who], response[response["actor"] == who],
+                 practice[practice["actor"] == who])
+    left, right = st.columns(2)
+    with left:
+        ui.section(lambda: ui.chart(fx.team_workload(shown[0], who)))
+    with right:
+        ui.section(lambda: ui.chart(fx.team_practice(shown[2], shown[1], who)))
+    st.subheader("Each member over the period")
+    ui.table(_per_member(activity, response, practice), {
+        "actor": "Team member (pseudonym)", "replies": "Replies", "decisions": "Actions", "items": "Items handled",
+        "on_time": st.column_config.NumberColumn("First replies on time", format="percent"),
+        "followed_up": st.column_config.NumberColumn("Warnings followed up", format="percent"),
+        "with_reason": st.column_config.NumberColumn("Decisions with a reason", format="percent")})
+    st.caption("A reply on time is one by the end of the same or next working day. A warning is followed up "
+               "when the post is removed or the account blocked after it. 'Not recorded' collects work logged "
+               "without a team member. Weeks start on Monday; " + ui.local_note(view).lower())
+
+
+ui.run_page(render)
