@@ -79,6 +79,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # A type read from a column may be any decision, a signposting included.
 COLUMN_TYPE_FIELDS = (*DECISION_FIELDS, "signposted_to")
+# Events that say nothing without this field: a row whose words map to no category (a tag such as
+# "Thanks" mapped to "") gives no categorisation, rather than one the loader must reject.
+NEEDS_FIELD: dict[str, str] = {"categorised": "category", "signposted": "signposted_to"}
 
 
 class MappingError(ValueError):
@@ -657,6 +660,9 @@ def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None, mapping_name: 
         else:
             etype = ctx.mapped(spec.type_column or "", "event_type", "event_type")
         mask = etype.notna() & _event_mask(ctx, spec)
+        needed = NEEDS_FIELD.get(spec.type or "")
+        if needed is not None and needed in values:
+            mask &= values[needed].notna()
         frame = pd.DataFrame({
             "event_time": ctx.time(spec.time or [mapping.time.column]),
             "event_type": etype,
