@@ -412,20 +412,18 @@ def read_xlsx(path: Path, source: Source, mapped: set[str]) -> Sheet:
         else:
             raise SourceError(f"{path}: no sheet named {source.sheet!r} (sheets: {', '.join(wb.sheetnames)})")
         ws.reset_dimensions()  # exporters often write a wrong <dimension>; read every stored row
-        rows = ws.iter_rows(min_row=source.header_row, values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise SourceError(f"{path}: sheet {ws.title!r} has no header row at row {source.header_row}")
+        header = next(ws.iter_rows(min_row=source.header_row, max_row=source.header_row, values_only=True), ())
         headers = _header(header)
-        data = list(rows)
+        if not any(headers):
+            raise SourceError(f"{path}: sheet {ws.title!r} has no header row at row {source.header_row}")
+        # Cells right of the last header name no column: rows are read (and padded) to the header's width.
+        data = list(ws.iter_rows(min_row=source.header_row + 1, max_col=len(headers), values_only=True))
         merged, unsaved = _sheet_xml_facts(wb._archive, ws._worksheet_path)  # type: ignore[attr-defined]
         epoch = wb.epoch
     finally:
         wb.close()
-    width = max([len(headers), *(len(r) for r in data)]) if data else len(headers)
-    headers += [None] * (width - len(headers))
-    cells = pd.DataFrame(data, columns=range(width), dtype=object,
-                         index=pd.RangeIndex(source.header_row + 1, source.header_row + 1 + len(data)))
+    cells = pd.DataFrame(data, dtype=object).reindex(columns=range(len(headers)))
+    cells.index = pd.RangeIndex(source.header_row + 1, source.header_row + 1 + len(data))
     for ref in merged:  # a merged cell holds its value in its first cell only
         min_col, min_row, max_col, max_row = range_boundaries(ref)
         if min_row > source.header_row and min_row in cells.index:
@@ -434,7 +432,7 @@ def read_xlsx(path: Path, source: Source, mapped: set[str]) -> Sheet:
     notes: dict[int, list[str]] = {}
     for coord in unsaved:
         row, col = coordinate_to_tuple(coord)
-        if row > source.header_row and (headers[col - 1] or "").casefold() in mapped_norm:
+        if row > source.header_row and col <= len(headers) and (headers[col - 1] or "").casefold() in mapped_norm:
             notes.setdefault(row, []).append(
                 f"cell {coord} holds a formula with no saved result: open the file in Excel, save it, "
                 "and load it again")
@@ -488,13 +486,11 @@ def as_time(raw: pd.Series, times: Times, zone: str, epoch: datetime | None) -> 
     """Cell values as ISO text with the local offset; text that is no time stays as it was, for the
     loader to quarantine with the value in its reason."""
     kinds = _kinds(raw)
-    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     is_dt = kinds.isin([datetime, pd.Timestamp, date])
-    if is_dt.any():
-        parsed[is_dt] = pd.to_datetime(raw[is_dt])
+    pieces = [pd.to_datetime(raw[is_dt])]
     is_num = kinds.isin([int, float]) & raw.notna()
-    if is_num.any() and epoch is not None:  # an Excel date serial in a cell not formatted as a date
-        parsed[is_num] = pd.Timestamp(epoch) + pd.to_timedelta(raw[is_num].astype(float), unit="D")
+    if epoch is not None:  # an Excel date serial in a cell not formatted as a date
+        pieces.append(pd.Timestamp(epoch) + pd.to_timedelta(raw[is_num].astype(float), unit="D"))
     text = as_text(raw)
     todo = text.notna() & ~is_dt & ~is_num
     words = text[todo].astype(str).str.strip()
@@ -504,8 +500,8 @@ def as_time(raw: pd.Series, times: Times, zone: str, epoch: datetime | None) -> 
     for fmt in times.formats:
         if found.isna().any():
             found = found.fillna(pd.to_datetime(naive, format=fmt, errors="coerce"))
-    parsed[found.index] = found
-    parsed = parsed.dt.round("s")
+    pieces.append(found)
+    parsed = pd.concat([p.astype("datetime64[ns]") for p in pieces]).reindex(raw.index).dt.round("s")
     local = parsed.dt.tz_localize(zone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward")
     iso = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
     out = text.copy()
