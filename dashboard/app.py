@@ -21,7 +21,7 @@ from queries import Scope
 HERE = Path(__file__).parent
 VIEWS = HERE / "views"
 PAGES = {
-    "For leaders": [("overview.py", "Overview", ":material/dashboard:", "overview")],
+    "For leaders": [("overview.py", "Overview", ":material/dashboard:", None)],
     "Analysis": [
         ("categories.py", "Violation categories", ":material/category:", "categories"),
         ("response.py", "Response times", ":material/schedule:", "response-times"),

@@ -39,6 +39,7 @@ STRAND_LABELS = {"race": "Race", "religion": "Religion or belief", "disability":
                  "other": "Other characteristic", "not recorded": "Not recorded"}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+TITLE_WIDTH = 46  # characters: fits a half-width chart on a laptop screen (subtitles are kept to one line)
 
 
 def category_colours(policy: Policy) -> dict[str, str]:
@@ -79,9 +80,12 @@ def percent(value: float | None) -> str:
 
 
 def hours_text(value: float | None) -> str:
+    """A duration in hours as a reader says it: '25 minutes', '5.9 hours', '2.9 days'."""
     if value is None or pd.isna(value):
         return "n/a"
-    return f"{value * 60:.0f} minutes" if value < 1 else f"{value:.1f} hours"
+    if value < 1:
+        return f"{value * 60:.0f} minutes"
+    return f"{value:.1f} hours" if value < 48 else f"{value / 24:.1f} days"
 
 
 def plural(n: float, word: str) -> str:
@@ -101,11 +105,29 @@ def change_words(now: float, before: float, *, points: bool = False) -> str:
     return "no change" if round(rel * 100) == 0 else f"{'up' if rel > 0 else 'down'} {abs(rel):.0%}"
 
 
+def wrap(text: str, width: int = TITLE_WIDTH) -> str:
+    """Break a long title into lines of at most `width` characters (Plotly never wraps titles itself, and
+    half-width charts would cut the finding off)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _finish(fig: go.Figure, title: str, subtitle: str, *, height: int = 380, legend: bool = True) -> go.Figure:
+    """The shared look: the finding as the title above the plot (the margin grows to fit it), the measure
+    as the subtitle, legend below, white background."""
+    text = wrap(title)
+    extra = 24 * text.count("<br>")
     fig.update_layout(
-        template="simple_white", height=height, font={"family": FONT, "size": 14},
-        title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xanchor": "left"},
-        margin={"l": 10, "r": 10, "t": 80, "b": 10}, showlegend=legend, hovermode="closest",
+        template="simple_white", height=height + extra, font={"family": FONT, "size": 14},
+        title={"text": text, "subtitle": {"text": subtitle, "font": {"size": 13, "color": "#555555"}},
+               "x": 0, "xanchor": "left", "xref": "container", "yref": "paper", "y": 1, "yanchor": "bottom",
+               "automargin": True, "pad": {"b": 26}, "font": {"size": 18}},
+        margin={"l": 10, "r": 30, "t": 20, "b": 10}, showlegend=legend, hovermode="closest",
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "title": None},
     )
     return fig
@@ -136,7 +158,7 @@ def items_trend(monthly: pd.DataFrame) -> go.Figure:
         go.Bar(x=months, y=monthly["needs_response"], name="Needed a reply", marker_color=BLUE),
         go.Bar(x=months, y=monthly["items"] - monthly["needs_response"], name="No reply needed", marker_color=SKY),
     ])
-    fig.update_layout(barmode="stack", yaxis_title="Messages", xaxis={"dtick": "M1", "tickformat": "%b %Y"})
+    fig.update_layout(barmode="stack", yaxis_title="Messages", xaxis={"dtick": "M1", "tickformat": "%b<br>%Y"})
     return _finish(fig, title, "Messages received per month, by whether they needed a reply")
 
 
@@ -157,7 +179,7 @@ def met_rate_trend(monthly: pd.DataFrame) -> go.Figure:
         hovertemplate="%{x|%B %Y}: %{y:.0%} on time (%{customdata[0]} on time, %{customdata[1]} late)<extra></extra>",
     ))
     fig.update_layout(yaxis={"range": [0, 1.1], "tickformat": ".0%", "title": "Answered on time"},
-                      xaxis={"dtick": "M1", "tickformat": "%b %Y"})
+                      xaxis={"dtick": "M1", "tickformat": "%b<br>%Y"})
     return _finish(fig, title, "Replies by the end of the next working day, as a share of those due",
                    legend=False)
 
@@ -178,7 +200,7 @@ def actions_trend(actions: pd.DataFrame) -> go.Figure:
         if not rows.empty:
             fig.add_bar(x=pd.to_datetime(rows["month"]), y=rows["events"], name=event_label(event_type),
                         marker_color=LADDER_COLOURS[LADDER.index(event_type)])
-    fig.update_layout(barmode="stack", yaxis_title="Actions", xaxis={"dtick": "M1", "tickformat": "%b %Y"})
+    fig.update_layout(barmode="stack", yaxis_title="Actions", xaxis={"dtick": "M1", "tickformat": "%b<br>%Y"})
     return _finish(fig, title, "Actions taken per month, mildest at the bottom")
 
 
@@ -205,31 +227,37 @@ def response_by_week(weekly: pd.DataFrame) -> go.Figure:
     if overall is not None:
         fig.add_hline(y=overall, yref="y2", line={"dash": "dash", "color": GREY},
                       annotation_text=f"average {percent(overall)}", annotation_position="top left")
-    fig.update_layout(barmode="stack", yaxis_title="Messages needing a reply",
+    fig.update_layout(barmode="stack", yaxis_title="Messages needing a reply", legend={"traceorder": "normal"},
+                      xaxis={"tickformat": "%-d %b"},
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%",
-                              "title": "Share on time", "showgrid": False})
+                              "dtick": 0.25, "title": "Share on time", "showgrid": False})
     return _finish(fig, title, "Target: a reply by the end of the next working day (same or next working day)",
                    height=420)
 
 
-def response_hours(distribution: pd.DataFrame, cap_hours: int) -> go.Figure:
-    """How many office hours replies took (business_hours_distribution), with the median marked."""
+def response_hours(distribution: pd.DataFrame, cap_hours: int, day_hours: float) -> go.Figure:
+    """How many office hours replies took (business_hours_distribution), coloured by working days taken;
+    `day_hours` is the length of the policy's office day."""
     if distribution.empty:
         return empty_figure("No replies in this period")
     counts = distribution.set_index("hours")["items"]
     cumulative = counts.cumsum() / counts.sum()
     median_hour = int(cumulative[cumulative >= 0.5].index[0])
-    within_day = float(cumulative[cumulative.index < 8].iloc[-1]) if (cumulative.index < 8).any() else 0.0
+    first_day = cumulative[cumulative.index < day_hours]
+    within_day = float(first_day.iloc[-1]) if not first_day.empty else 0.0
     title = (f"Half of replies came within {plural(median_hour + 1, 'office hour')}; "
              f"{percent(within_day)} within one working day")
-    labels = [f"{h}–{h + 1} h" if h < cap_hours else f"{cap_hours} h or more" for h in counts.index]
-    colours = [BLUE if h < 8 else ORANGE if h < 16 else VERMILLION for h in counts.index]
-    fig = go.Figure(go.Bar(x=labels, y=counts.values, marker_color=colours,
-                           hovertemplate="%{x}: %{y} replies<extra></extra>"))
-    fig.update_layout(xaxis_title="Office hours from receipt to first reply (09:00–17:00 on working days)",
-                      yaxis_title="Replies")
-    return _finish(fig, title, "Blue: within one working day (8 office hours); orange: within two; red: longer",
-                   legend=False)
+    colours = [BLUE if h < day_hours else ORANGE if h < 2 * day_hours else VERMILLION for h in counts.index]
+    ticks = list(range(0, cap_hours + 1, int(day_hours // 2) or 1))
+    fig = go.Figure(go.Bar(
+        x=counts.index + 0.5, y=counts.values, width=0.9, marker_color=colours,
+        customdata=[f"{h}–{h + 1} h" if h < cap_hours else f"{cap_hours} h or more" for h in counts.index],
+        hovertemplate="%{customdata}: %{y} replies<extra></extra>"))
+    fig.update_layout(
+        xaxis={"title": "Office hours to first reply", "tickvals": ticks,
+               "ticktext": [f"{t} h" if t < cap_hours else f"{t}+ h" for t in ticks]},
+        yaxis_title="Replies")
+    return _finish(fig, title, f"Blue: within a working day ({day_hours:g} h); orange: two; red: more", legend=False)
 
 
 def out_of_hours(weekly: pd.DataFrame) -> go.Figure:
@@ -245,7 +273,7 @@ def out_of_hours(weekly: pd.DataFrame) -> go.Figure:
     ])
     fig.update_layout(barmode="stack", yaxis_title="Messages")
     return _finish(fig, f"{percent(share)} of messages arrived outside office hours",
-                   "Messages per week by time of arrival; those outside hours start their clock at the next opening")
+                   "Messages per week by time of arrival")
 
 
 # ---------------------------------------------------------------- Violation categories
@@ -269,7 +297,7 @@ def categories_by_month(frame: pd.DataFrame, labels: Mapping[str, str], colours:
         fig.add_bar(x=pd.to_datetime(rows["month"]), y=rows["items"], name=labels.get(code, code),
                     marker_color=colours.get(code, GREY),
                     hovertemplate="%{x|%B %Y}: %{y} items<extra>" + labels.get(code, code) + "</extra>")
-    fig.update_layout(barmode="stack", yaxis_title="Items", xaxis={"dtick": "M1", "tickformat": "%b %Y"})
+    fig.update_layout(barmode="stack", yaxis_title="Items", xaxis={"dtick": "M1", "tickformat": "%b<br>%Y"})
     return _finish(fig, title, "Items per month by category; an item with two categories counts in both",
                    height=460)
 
@@ -291,7 +319,8 @@ def categories_by_platform(frame: pd.DataFrame, labels: Mapping[str, str],
                     hovertemplate="%{y}: %{x} items<extra>" + labels.get(code, code) + "</extra>")
     fig.update_layout(barmode="stack", xaxis_title="Items",
                       yaxis={"categoryorder": "array", "categoryarray": [PLATFORM_LABELS.get(p, p) for p in order]})
-    return _finish(fig, title, "Items by platform and category", height=140 + 45 * len(platforms))
+    return _finish(fig, title, "Items by platform; colours as in the monthly chart",
+                   height=140 + 45 * len(platforms), legend=False)
 
 
 def hate_strands(frame: pd.DataFrame) -> go.Figure:
@@ -299,20 +328,24 @@ def hate_strands(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
         return empty_figure("No hate-crime items in this period")
     strands = _top(frame, "strand")
-    total = int(frame["items"].sum())
-    top_label = STRAND_LABELS.get(strands.index[0], strands.index[0])
-    title = f"{top_label} is the most common hate-crime strand ({plural(strands.iloc[0], 'item')})"
+    recorded = strands.drop("not recorded", errors="ignore")
+    if recorded.empty:
+        title = f"No protected characteristic recorded on {plural(strands.iloc[0], 'hate-crime item')}"
+    else:
+        title = (f"{STRAND_LABELS.get(recorded.index[0], recorded.index[0])} is the most common recorded "
+                 f"hate-crime strand ({plural(recorded.iloc[0], 'item')})")
+        if "not recorded" in strands.index:
+            title += f"; {int(strands['not recorded'])} with none recorded"
     fig = go.Figure(go.Bar(
         y=[STRAND_LABELS.get(s, s) for s in strands.index[::-1]], x=strands.values[::-1], orientation="h",
         marker_color=[GREY if s == "not recorded" else PURPLE for s in strands.index[::-1]],
         hovertemplate="%{y}: %{x} items<extra></extra>"))
     fig.update_layout(xaxis_title="Items")
-    return _finish(fig, title, f"Items categorised as hateful or discriminatory, by protected characteristic "
-                               f"({total} strand mentions)", height=140 + 40 * len(strands), legend=False)
+    return _finish(fig, title, "Hate-crime items by protected characteristic", height=140 + 40 * len(strands), legend=False)
 
 
-def receipt_heatmap(frame: pd.DataFrame) -> go.Figure:
-    """Items by local weekday and hour of arrival, with office hours outlined."""
+def receipt_heatmap(frame: pd.DataFrame, open_hour: float, close_hour: float) -> go.Figure:
+    """Items by local weekday and hour of arrival, with the policy's office hours (Monday–Friday) outlined."""
     if frame.empty:
         return empty_figure("No messages in this period")
     grid = (frame.pivot_table(index="weekday", columns="hour", values="items", aggfunc="sum", fill_value=0)
@@ -320,13 +353,14 @@ def receipt_heatmap(frame: pd.DataFrame) -> go.Figure:
     peak = frame.loc[frame["items"].idxmax()]
     day, hour = WEEKDAYS[int(peak["weekday"]) - 1], int(peak["hour"])
     fig = go.Figure(go.Heatmap(
-        z=grid.values, x=[f"{h:02d}:00" for h in grid.columns], y=list(WEEKDAYS), colorscale="Cividis",
-        reversescale=True, colorbar={"title": "Items"},
+        z=grid.values, x=[f"{h:02d}:00" for h in grid.columns], y=list(WEEKDAYS), colorscale="Blues",
+        colorbar={"title": "Items"},
         hovertemplate="%{y} %{x}: %{z} messages<extra></extra>"))
-    fig.add_shape(type="rect", x0=8.5, x1=16.5, y0=-0.5, y1=4.5, line={"color": VERMILLION, "width": 2})
+    fig.add_shape(type="rect", x0=open_hour - 0.5, x1=close_hour - 0.5, y0=-0.5, y1=4.5,
+                  line={"color": ORANGE, "width": 3})
     fig.update_yaxes(autorange="reversed")
     return _finish(fig, f"Busiest time: {day}s {hour:02d}:00–{(hour + 1) % 24:02d}:00",
-                   "Messages by day and hour of arrival (local time); the box is office hours", height=400,
+                   "By day and hour of arrival; orange box: office hours", height=400,
                    legend=False)
 
 
@@ -346,32 +380,35 @@ def category_change(frame: pd.DataFrame, labels: Mapping[str, str], colours: Map
         marker_color=[VERMILLION if c > 0 else BLUE for c in moved["change"]],
         customdata=moved[["items", "previous_items"]],
         hovertemplate="%{y}: %{customdata[1]} → %{customdata[0]} items<extra></extra>"))
-    fig.update_layout(xaxis_title="Change in items against the previous period", yaxis={"automargin": True})
-    return _finish(fig, "; ".join(parts), "Items per category: this period minus the period of the same length "
-                                           "before it", height=140 + 32 * len(moved), legend=False)
+    fig.update_layout(xaxis_title="Change in items", yaxis={"automargin": True})
+    return _finish(fig, "; ".join(parts), "Items per category against the period just before", height=140 + 32 * len(moved), legend=False)
 
 
 # ---------------------------------------------------------------- Decisions
 
 
-def action_ladder(frame: pd.DataFrame) -> go.Figure:
-    """Each rung of the action ladder with events, items and accounts (action_ladder)."""
-    rungs = frame.set_index("event_type").reindex(LADDER).fillna(0)
+def action_ladder(frame: pd.DataFrame, allowed: Sequence[str]) -> go.Figure:
+    """The rungs of the action ladder that the policy allows, with events, items and accounts."""
+    ladder = [t for t in LADDER if t in allowed]
+    rungs = frame.set_index("event_type").reindex(ladder).fillna(0)
     if rungs["events"].sum() == 0:
         return empty_figure("No warnings, removals, blocks or reports in this period")
-    parts = [f"{int(rungs.loc[t, 'events'])} {event_label(t).lower()}" for t in
-             ("warning_sent", "account_blocked", "reported_to_police")]
-    removals = int(rungs.loc[["author_removed", "hidden", "deleted"], "events"].sum())
-    title = f"{parts[0]}, {removals} posts removed, {parts[1]}, {parts[2]}"
-    labels = [event_label(t) for t in LADDER]
+    removed = [t for t in ("author_removed", "hidden", "deleted") if t in ladder]
+    parts = [plural(rungs.loc[removed, "events"].sum(), "post") + " removed"] if removed else []
+    for event_type, word in (("warning_sent", "warning"), ("account_blocked", "block"),
+                             ("reported_to_police", "police report")):
+        if event_type in ladder:
+            parts.append(plural(rungs.loc[event_type, "events"], word))
+    labels = [event_label(t) for t in ladder]
     fig = go.Figure(go.Bar(
-        y=labels, x=rungs["events"], orientation="h", marker_color=list(LADDER_COLOURS),
-        text=[f"{int(n)}" for n in rungs["events"]], textposition="outside",
+        y=labels, x=rungs["events"], orientation="h", cliponaxis=False,
+        marker_color=[LADDER_COLOURS[LADDER.index(t)] for t in ladder],
+        text=[f"{int(n):,}" for n in rungs["events"]], textposition="outside",
         customdata=rungs[["items", "accounts"]],
         hovertemplate="%{y}: %{x} actions on %{customdata[0]} items, %{customdata[1]} accounts<extra></extra>"))
     fig.update_layout(yaxis={"autorange": "reversed"}, xaxis_title="Actions")
-    return _finish(fig, title, "The action ladder, mildest first: warned → removed → blocked → reported",
-                   height=400, legend=False)
+    return _finish(fig, ", ".join(parts), "The action ladder, mildest first: warned → removed → blocked → reported",
+                   height=140 + 34 * len(ladder), legend=False)
 
 
 def category_action_matrix(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
@@ -390,10 +427,9 @@ def category_action_matrix(frame: pd.DataFrame, labels: Mapping[str, str]) -> go
         title = f"“{labels.get(lead, lead)}” led to the most actions ({int(grid.loc[lead].sum())})"
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=[event_label(t) for t in grid.columns], y=[labels.get(c, c) for c in grid.index],
-        colorscale="Cividis", reversescale=True, text=grid.values, texttemplate="%{text}", showscale=False,
+        colorscale="Blues", text=grid.values, texttemplate="%{text}", showscale=False,
         hovertemplate="%{y} → %{x}: %{z}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(side="top")
     return _finish(fig, title, "Actions per category (the action's own categories and its item's)",
                    height=160 + 30 * len(grid), legend=False)
 
@@ -411,10 +447,13 @@ def time_to_action(frame: pd.DataFrame) -> go.Figure:
     for event_type in present:
         hours = frame.loc[frame["event_type"] == event_type, "hours"].clip(lower=1 / 60)
         fig.add_box(x=hours, name=event_label(event_type), orientation="h", boxpoints="outliers",
-                    marker_color=LADDER_COLOURS[LADDER.index(event_type)], line={"color": "#333333"})
-    fig.update_layout(xaxis={"type": "log", "title": "Hours from receipt (log scale)"},
+                    fillcolor=LADDER_COLOURS[LADDER.index(event_type)], marker_color="#333333",
+                    line={"color": "#333333", "width": 1})
+    ticks = {1 / 6: "10 min", 1: "1 hour", 4: "4 hours", 24: "1 day", 72: "3 days", 168: "1 week", 720: "30 days"}
+    fig.update_layout(xaxis={"type": "log", "title": "Time from receipt (log scale)", "tickvals": list(ticks),
+                             "ticktext": list(ticks.values())},
                       yaxis={"autorange": "reversed"})
-    return _finish(fig, title, "Clock hours from the message arriving to the action", height=380, legend=False)
+    return _finish(fig, title, "Clock time from the message arriving to the action", height=380, legend=False)
 
 
 # ---------------------------------------------------------------- Governance, team, data quality

@@ -22,6 +22,11 @@ class Headline:
     delta_colour: DeltaColour
     help: str
 
+    @property
+    def arrow(self) -> Literal["auto", "off"]:
+        """No arrow for 'no change' (Streamlit would draw one for any delta text)."""
+        return "off" if self.delta is None or self.delta.startswith("no change") else "auto"
+
 
 def _actions(summary: dict[str, Any], *types: str) -> int:
     return sum(int(summary["actions"].get(t, 0)) for t in types)
@@ -31,8 +36,18 @@ def _findings(summary: dict[str, Any]) -> int:
     return sum(int(rule["count"]) for rule in summary["governance"].values())
 
 
+def _delta(change: float | None, singular: str, plural: str | None = None, decimals: int = 0) -> str | None:
+    """'+102 on the previous period', '-1 point', 'no change'; None when there is nothing to compare."""
+    if change is None:
+        return None
+    shown = round(change, decimals)
+    if shown == 0:
+        return "no change"
+    return f"{shown:+,.{decimals}f} {singular if abs(shown) == 1 else plural or singular}"
+
+
 def _count_delta(now: int, before: int | None) -> str | None:
-    return None if before is None else f"{now - before:+,} on the previous period"
+    return None if before is None else _delta(now - before, "on the previous period")
 
 
 def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headline]:
@@ -52,7 +67,7 @@ def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headli
     rate, rate_before = now["response"]["met_rate"], before["response"]["met_rate"] if before else None
     out.append(Headline(
         "Answered on time", percent(rate),
-        None if rate is None or rate_before is None else f"{round((rate - rate_before) * 100):+d} points",
+        None if rate is None or rate_before is None else _delta((rate - rate_before) * 100, "point", "points"),
         "normal", "Replies by the end of the same or next working day, as a share of those due "
                   f"({now['response']['met']:,} on time, {now['response']['breached']:,} late, "
                   f"{now['response']['pending']:,} not yet due)."))
@@ -60,7 +75,7 @@ def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headli
     median, median_before = now["response"][key], before["response"][key] if before else None
     out.append(Headline(
         "Typical reply time", hours_text(median),
-        None if median is None or median_before is None else f"{median - median_before:+.1f} office hours",
+        None if median is None or median_before is None else _delta(median - median_before, "office hours", 1),
         "inverse", "Median office hours (09:00–17:00 on working days) from a message arriving to the first reply."))
 
     counts.clear()
@@ -72,7 +87,8 @@ def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headli
           "off", f"{_actions(now, 'reported_to_platform'):,} to the platform, "
                  f"{_actions(now, 'reported_to_police'):,} to the police.")
     count("Open governance findings", _findings, "inverse",
-          "Decisions the published policy does not support; see Governance review.")
+          "Items and accounts with a decision the published policy does not support, counted as "
+          "`modaudit summary` counts them; moderator consistency is on the Governance review page.")
     out += [Headline(label, f"{n:,}", _count_delta(n, b), colour, help_text)
             for label, n, b, colour, help_text in counts]
     return out

@@ -67,8 +67,19 @@ def chart(fig: go.Figure, alt: str | None = None) -> None:
     st.plotly_chart(fig, config=CHART_CONFIG, theme=None, alt=alt or fig.layout.title.text)
 
 
+def percent_column(label: str) -> Any:
+    """A share (0–1) shown as a whole percentage."""
+    return st.column_config.NumberColumn(label, format="percent", step=0.01)
+
+
 def local_note(view: data.View) -> str:
     return f"Times are local ({view.policy.timezone})."
+
+
+def office_hours(view: data.View) -> tuple[float, float]:
+    """The policy's opening and closing times as hours of the day (9.0, 17.0)."""
+    hours = view.policy.office_hours
+    return hours.open.hour + hours.open.minute / 60, hours.close.hour + hours.close.minute / 60
 
 
 def category_text(view: data.View, codes: Iterable[str] | None) -> str:

@@ -43,7 +43,7 @@ def render(view: data.View) -> None:
     with left:
         ui.section(lambda: ui.chart(fx.hate_strands(data.table(view, "hate_strands"))))
     with right:
-        ui.section(lambda: ui.chart(fx.receipt_heatmap(data.table(view, "receipt_heatmap"))))
+        ui.section(lambda: ui.chart(fx.receipt_heatmap(data.table(view, "receipt_heatmap"), *ui.office_hours(view))))
     st.caption(f"An item carries every category recorded on any of its events and counts once for each. "
                f"{ui.local_note(view)}")
 

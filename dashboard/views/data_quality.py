@@ -24,11 +24,13 @@ def render(view: data.View) -> None:
     if runs.empty:
         st.info("No loads recorded for this policy.")
         return
-    ui.table(runs, {
+    ui.table(runs.assign(hash_start=runs["content_hash"].str[:12] + "…"), {
         "run_id": "Run", "started_local": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
-        "source_file": "File", "format": "Format", "content_hash": "Content hash (SHA-256)", "rows_in": "Rows in",
-        "loaded": "Loaded", "quarantined": "Quarantined", "duplicates": "Duplicates",
-        "released": "Held rows released", "gx_success": st.column_config.CheckboxColumn("All checks passed")})
+        "source_file": "File", "rows_in": "Rows in", "loaded": "Loaded", "quarantined": "Quarantined",
+        "duplicates": "Duplicates", "released": "Held rows released",
+        "gx_success": st.column_config.CheckboxColumn("All checks passed"), "format": "Format",
+        "hash_start": "Content hash (SHA-256)"})
+    st.caption("The full content hash is in the download.")
     _download("Download loads (CSV)", runs, f"{view.policy.id}-loads.csv")
 
     st.subheader("Checks on each load")

@@ -13,7 +13,7 @@ from etl.vocab import REMOVAL_EVENTS
 def _repeat_offenders(view: data.View) -> None:
     st.subheader("Repeat offenders")
     min_items = st.number_input("Accounts with at least this many items in a violation category", min_value=2,
-                                max_value=50, value=2, step=1, key="min_items")
+                                max_value=50, value=2, step=1, key="min_items", width=360)
     frame = data.table(view, "repeat_offenders", min_items=int(min_items), removal_types=list(REMOVAL_EVENTS))
     if frame.empty:
         st.info(f"No account had {min_items} or more violating items in this period.")
@@ -34,7 +34,8 @@ def render(view: data.View) -> None:
     labels = fx.category_labels(view.policy)
     left, right = st.columns(2)
     with left:
-        ui.section(lambda: ui.chart(fx.action_ladder(data.table(view, "action_ladder", event_types=ladder))))
+        ui.section(lambda: ui.chart(fx.action_ladder(data.table(view, "action_ladder", event_types=ladder),
+                                                       view.policy.actions.allowed)))
     with right:
         ui.section(lambda: ui.chart(fx.time_to_action(data.table(view, "time_to_action", event_types=ladder))))
     ui.section(lambda: ui.chart(fx.category_action_matrix(

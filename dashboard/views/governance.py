@@ -47,8 +47,8 @@ def _consistency(view: data.View) -> None:
     if not shown.empty:
         ui.table(shown.sort_values("p_value"), {
             "category_name": "Category", "moderator": "Moderator (pseudonym)", "decided": "Decided",
-            "removed": "Removed", "removal_rate": st.column_config.NumberColumn("Removal rate", format="percent"),
-            "rest_removal_rate": st.column_config.NumberColumn("Rest of team", format="percent"),
+            "removed": "Removed", "removal_rate": ui.percent_column("Removal rate"),
+            "rest_removal_rate": ui.percent_column("Rest of team"),
             "p_value": st.column_config.NumberColumn("p-value", format="%.3g"),
             "finding": st.column_config.CheckboxColumn("Finding")}, height=280)
     rule = view.policy.rules.G8_moderator_inconsistency
@@ -77,7 +77,7 @@ def render(view: data.View) -> None:
                 st.caption(ui.local_note(view))
     if not findings.empty:
         ui.section(lambda: _evidence(view, findings))
-        left, right, _ = st.columns([1, 1, 4])
+        left, right, _ = st.columns([1, 1, 2])
         left.download_button("Download findings (CSV)", data.export_findings(findings, ".csv"),
                              file_name=f"{view.policy.id}-findings.csv", mime="text/csv", icon=":material/download:")
         right.download_button("Download findings (Excel)", data.export_findings(findings, ".xlsx"),

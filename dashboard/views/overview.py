@@ -29,8 +29,8 @@ def render(view: data.View) -> None:
     cards = headlines(data.summary(view), data.summary(before) if before else None)
     for row in (cards[:4], cards[4:]):
         for column, card in zip(st.columns(len(row)), row, strict=True):
-            column.metric(card.label, card.value, card.delta, delta_color=card.delta_colour, help=card.help,
-                          border=True)
+            column.metric(card.label, card.value, card.delta, delta_color=card.delta_colour, delta_arrow=card.arrow,
+                          help=card.help, border=True)
 
     end = view.scope.date_to or view.last_day
     trend = view.with_dates(months_before(end, TREND_MONTHS - 1), end)

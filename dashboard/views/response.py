@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import data, ui
 from dashboard import figures as fx
 
-CAP_HOURS = 24  # three working days; anything slower is one bar
+CAP_HOURS = 24  # three office days; anything slower is one bar
 
 
 def _item_key(row: pd.Series) -> str:
@@ -36,12 +36,14 @@ def _lists(view: data.View) -> None:
         if breaches.empty:
             st.success("No message missed its deadline in this period.")
         else:
-            ui.table(prepare(breaches), {
+            replied = breaches["replied_local"].map(lambda t: "no reply yet" if pd.isna(t) else f"{t:%a %-d %b, %H:%M}")
+            ui.table(prepare(breaches).assign(replied=replied), {
                 **common,
-                "replied_local": st.column_config.DatetimeColumn("Replied", format="ddd D MMM, HH:mm"),
+                "replied": "Replied",
                 "hours_late": st.column_config.NumberColumn("Hours late", format="%.1f"),
                 "category_names": "Categories"}, height=320)
-            st.caption("A blank 'Replied' means no reply yet. " + ui.local_note(view))
+            st.caption("Latest first. Hours late are clock hours from the deadline to the reply, or to now when "
+                       "there is none. " + ui.local_note(view))
     with waiting_tab:
         if pending.empty:
             st.success("Nothing is waiting for a reply within its deadline.")
@@ -70,8 +72,9 @@ def render(view: data.View) -> None:
     ui.section(lambda: ui.chart(fx.response_by_week(data.table(view, "response_status_by_period", period="week"))))
     left, right = st.columns(2)
     with left:
+        opens, closes = ui.office_hours(view)
         ui.section(lambda: ui.chart(fx.response_hours(
-            data.table(view, "business_hours_distribution", cap_hours=CAP_HOURS), CAP_HOURS)))
+            data.table(view, "business_hours_distribution", cap_hours=CAP_HOURS), CAP_HOURS, closes - opens)))
     with right:
         ui.section(lambda: ui.chart(fx.out_of_hours(data.table(view, "out_of_hours_by_week"))))
     st.subheader("Late and waiting messages")

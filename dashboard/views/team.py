@@ -54,14 +54,17 @@ def render(view: data.View) -> None:
     with right:
         ui.section(lambda: ui.chart(fx.team_practice(shown[2], shown[1], who)))
     st.subheader("Each member over the period")
-    ui.table(_per_member(activity, response, practice), {
+    columns = {
         "actor": "Team member (pseudonym)", "replies": "Replies", "decisions": "Actions", "items": "Items handled",
-        "on_time": st.column_config.NumberColumn("First replies on time", format="percent"),
-        "followed_up": st.column_config.NumberColumn("Warnings followed up", format="percent"),
-        "with_reason": st.column_config.NumberColumn("Decisions with a reason", format="percent")})
+        "on_time": ui.percent_column("First replies on time"),
+        "followed_up": ui.percent_column("Warnings followed up"),
+        "with_reason": ui.percent_column("Decisions with a reason")}
+    if "warning_sent" not in policy.actions.allowed:  # this policy never warns, so there is nothing to follow up
+        del columns["followed_up"]
+    ui.table(_per_member(activity, response, practice), columns)
     st.caption("A reply on time is one by the end of the same or next working day. A warning is followed up "
                "when the post is removed or the account blocked after it. 'Not recorded' collects work logged "
-               "without a team member. Weeks start on Monday; " + ui.local_note(view).lower())
+               "without a team member. Weeks start on Monday. " + ui.local_note(view))
 
 
 ui.run_page(render)
