@@ -278,7 +278,7 @@ def _norm(word: str) -> str:
 
 
 def _norm_series(s: pd.Series) -> pd.Series:
-    return s.str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    return s.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -503,9 +503,30 @@ def as_time(raw: pd.Series, times: Times, zone: str, epoch: datetime | None) -> 
     pieces.append(found)
     parsed = pd.concat([p.astype("datetime64[ns]") for p in pieces]).reindex(raw.index).dt.round("s")
     local = parsed.dt.tz_localize(zone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward")
-    iso = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
     out = text.copy()
-    out[parsed.notna()] = iso[parsed.notna()]
+    out[parsed.notna()] = _iso(local[parsed.notna()])
+    return out
+
+
+def _iso(local: pd.Series) -> pd.Series:
+    """ISO 8601 with the UTC offset (`strftime` is ~30x slower on large columns)."""
+    wall = local.dt.tz_localize(None)
+    minutes = (wall - local.dt.tz_convert("UTC").dt.tz_localize(None)) // pd.Timedelta(minutes=1)
+    offsets = {m: f"{'-' if m < 0 else '+'}{abs(int(m)) // 60:02d}:{abs(int(m)) % 60:02d}" for m in minutes.unique()}
+    return wall.astype(str).str.replace(" ", "T", regex=False).astype(object) + minutes.map(offsets).astype(object)
+
+
+def _join_per_row(values: pd.Series, sep: str) -> pd.Series:
+    """Join each row's strings (the index is the row) in order, once each: column-wise, since a row
+    holds only a few (a groupby join would call Python once per row)."""
+    if values.empty:
+        return pd.Series(dtype=object)
+    frame = values.rename("value").rename_axis("row").reset_index().drop_duplicates()
+    frame["n"] = frame.groupby("row").cumcount()
+    wide = frame.pivot(index="row", columns="n", values="value").astype(object)
+    out = wide[0]
+    for n in wide.columns[1:]:
+        out = out.where(wide[n].isna(), out + sep + wide[n])
     return out
 
 
@@ -564,9 +585,8 @@ def lookup(text: pd.Series, table: dict[str, str], split: str | None) -> Lookup:
     word_codes = _norm_series(words).map(table).astype(object)
     found = pd.concat([codes[whole], word_codes[word_codes.notna()]])
     found = found[found.ne("")].str.split("|").explode()
-    pairs = found.rename("code").rename_axis("row").reset_index().drop_duplicates()
-    per_row = pairs.groupby("row")["code"].agg("|".join).reindex(text.index)
-    return Lookup(per_row.astype(object).where(per_row.notna(), None), words[word_codes.isna()].astype(object))
+    per_row = _join_per_row(found, "|").reindex(text.index).astype(object)
+    return Lookup(per_row.where(per_row.notna(), None), words[word_codes.isna()].astype(object))
 
 
 @dataclass
@@ -684,10 +704,7 @@ def _row_reasons(sheet: Sheet, problems: pd.DataFrame, mapping_name: str) -> pd.
              + problems["section"] + "] in " + mapping_name)
     per_row = pd.concat([pd.Series(lines.to_numpy(), index=problems["row"].to_numpy(), dtype=object),
                          sheet.notes.dropna()])
-    if per_row.empty:
-        return pd.Series(None, index=sheet.cells.index, dtype=object)
-    frame = per_row.rename("reason").rename_axis("row").reset_index().drop_duplicates()
-    return frame.groupby("row")["reason"].agg("\n".join).reindex(sheet.cells.index)
+    return _join_per_row(per_row, "\n").reindex(sheet.cells.index)
 
 
 # ----------------------------------------------------------------------------------------------------
