@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -60,7 +60,6 @@ SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # [[events]] instead.
 MappableField = Literal["platform", "item_id", "account_id", "channel", "needs_response", "category",
                         "protected_characteristic", "actor", "signposted_to", "rationale", "text"]
-MAPPABLE_FIELDS: tuple[str, ...] = get_args(MappableField)
 # Field → the value map (a top-level table of the mapping file) its words go through.
 FIELD_MAPS: dict[str, str] = {"platform": "platform", "channel": "channel", "needs_response": "yes_no",
                               "category": "category", "signposted_to": "signposted_to",
@@ -456,14 +455,10 @@ def read_sheet(path: Path, mapping: Mapping) -> Sheet:
 # Cell values as text and as times, column by column.
 
 
-def _kinds(raw: pd.Series) -> pd.Series:
-    return raw.map(type)
-
-
 def as_text(raw: pd.Series) -> pd.Series:
     """Cell values as the text a person sees: whole numbers without '.0', TRUE/FALSE as true/false."""
     out = pd.Series(None, index=raw.index, dtype=object)
-    kinds = _kinds(raw)
+    kinds = raw.map(type)
     is_str = kinds.eq(str)
     out[is_str] = raw[is_str]
     is_bool = kinds.eq(bool)
@@ -485,7 +480,7 @@ def as_text(raw: pd.Series) -> pd.Series:
 def as_time(raw: pd.Series, times: Times, zone: str, epoch: datetime | None) -> pd.Series:
     """Cell values as ISO text with the local offset; text that is no time stays as it was, for the
     loader to quarantine with the value in its reason."""
-    kinds = _kinds(raw)
+    kinds = raw.map(type)
     is_dt = kinds.isin([datetime, pd.Timestamp, date])
     pieces = [pd.to_datetime(raw[is_dt])]
     is_num = kinds.isin([int, float]) & raw.notna()
@@ -666,7 +661,8 @@ def _event_mask(ctx: _Context, spec: EventSpec) -> pd.Series:
 
 def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None, mapping_name: str) -> Expansion:
     """One sheet row → its events, column-wise: each [[events]] entry is one masked frame, stacked."""
-    zone = mapping.time.zone or (policy.timezone if policy is not None else "Europe/London")
+    # A dry run without a policy only counts, so the zone it writes times in does not matter.
+    zone = mapping.time.zone or (policy.timezone if policy is not None else "UTC")
     ctx = _Context(sheet, mapping, policy, zone)
     values = _field_values(ctx)
     frames = []
@@ -686,7 +682,7 @@ def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None, mapping_name: 
         })[mask]
         frame["_row"] = frame.index.to_numpy(dtype="int64") * ROW_STRIDE + number
         frames.append(frame)
-    events = pd.concat(frames) if frames else pd.DataFrame()
+    events = pd.concat(frames)
     problems = (pd.concat(ctx.problems, ignore_index=True) if ctx.problems
                 else pd.DataFrame(columns=["row", "label", "section", "column", "value"]))
     reasons = _row_reasons(sheet, problems, mapping_name)

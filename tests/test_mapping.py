@@ -236,6 +236,52 @@ def test_wide_row_expansion_gives_the_hand_computed_events(tmp_path: Path) -> No
     assert (frame["_row"] // ROW_STRIDE).tolist() == [2, 2, 2, 2, 3, 3, 3, 4, 4, 4]
 
 
+def test_named_sheet_header_row_fixed_values_and_event_fields(tmp_path: Path) -> None:
+    """A sheet with a title above its header, on a named sheet; an event that lists what it carries."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Read me"
+    ws = wb.create_sheet("2025")
+    ws.append(["Hate incidents, 2025"])
+    ws.append(["When", "Where", "Link", "Who", "Strand", "By", "Why"])
+    ws.append([datetime(2025, 5, 1, 12, 0), "fb", "fb-9", "@x", "Faith", "Sam", "hate speech"])
+    book = tmp_path / "hate.xlsx"
+    wb.save(book)
+    mapping = tmp_path / "hate.toml"
+    mapping.write_text("""
+[source]
+sheet = "2025"
+header_row = 2
+[time]
+column = "When"
+[fields]
+platform = "Where"
+item_id = "Link"
+account_id = "Who"
+channel = { value = "comment" }
+needs_response = { value = "no" }
+category = { value = "hate_discrimination" }
+protected_characteristic = "Strand"
+actor = "By"
+rationale = "Why"
+[[events]]
+type = "message_received"
+[[events]]
+type = "hidden"
+fields = ["category", "protected_characteristic", "rationale"]
+[platform]
+fb = "facebook"
+[protected_characteristic]
+Faith = "religion"
+""", encoding="utf-8")
+    frame = read_mapped(book, mapping, get_policy("cntw")).frame
+    assert events_of(frame, "event_type", "event_time", "platform", "category", "protected_characteristic",
+                     "actor", "rationale", "account_id") == [
+        (301, "message_received", "2025-05-01T12:00:00+01:00", "facebook", None, None, None, None, "@x"),
+        (302, "hidden", "2025-05-01T12:00:00+01:00", "facebook", "hate_discrimination", "religion", None,
+         "hate speech", None),
+    ]
+
+
 def test_times_from_cells_serials_text_and_offsets() -> None:
     import pandas as pd
 
