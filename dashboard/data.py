@@ -34,8 +34,11 @@ class NoWarehouse(Exception):
 
 
 def stamp(db: str) -> tuple[int, int, int]:
-    """Identifies the warehouse's contents: changes whenever a load commits (file or WAL touched)."""
+    """Identifies the warehouse's contents: changes whenever a load commits (file or WAL touched).
+    Every data access starts here, so a missing file is reported before anything tries to open it."""
     path = Path(db)
+    if not path.is_file():
+        raise NoWarehouse(f"There is no warehouse at {db}.")
     wal = path.with_name(path.name + ".wal")
     st_db = path.stat()
     return st_db.st_mtime_ns, st_db.st_size, wal.stat().st_mtime_ns if wal.exists() else 0
@@ -68,15 +71,9 @@ class View:
         return replace(self, scope=self.scope.model_copy(update={"date_from": date_from, "date_to": date_to}))
 
 
-def _connect(db: str) -> Any:
-    if not Path(db).is_file():
-        raise NoWarehouse(f"There is no warehouse at {db}.")
-    return reader(db)
-
-
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def _run(db: str, _stamp: tuple[int, int, int], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    with _connect(db) as con:
+    with reader(db) as con:
         queries.install_macros(con)
         return queries.run(con, name, params)
 
@@ -116,7 +113,7 @@ def loaded_policies(db: str) -> list[PolicyData]:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _as_of(db: str, _stamp: tuple[int, int, int], policy_id: str) -> datetime | None:
-    with _connect(db) as con:
+    with reader(db) as con:
         return default_as_of(con, policy_id)
 
 
@@ -128,7 +125,7 @@ def as_of(db: str, policy_id: str) -> datetime | None:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _summary(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> dict[str, Any]:
     scope = Scope.model_validate_json(scope_json)
-    with _connect(db) as con:
+    with reader(db) as con:
         return build_summary(con, get_policy(scope.policy), scope, as_of)
 
 
@@ -140,7 +137,7 @@ def summary(view: View) -> dict[str, Any]:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _findings(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> pd.DataFrame:
     scope = Scope.model_validate_json(scope_json)
-    with _connect(db) as con:
+    with reader(db) as con:
         queries.install_macros(con)
         return governance.findings(con, get_policy(scope.policy), scope, as_of)
 
@@ -153,7 +150,7 @@ def findings(view: View) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _consistency(db: str, _stamp: tuple[int, int, int], scope_json: str) -> pd.DataFrame:
     scope = Scope.model_validate_json(scope_json)
-    with _connect(db) as con:
+    with reader(db) as con:
         queries.install_macros(con)
         return governance.consistency(con, get_policy(scope.policy), scope)
 

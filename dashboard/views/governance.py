@@ -18,13 +18,13 @@ def _counts(view: data.View, findings: pd.DataFrame) -> pd.DataFrame:
 
 def _evidence(view: data.View, findings: pd.DataFrame) -> None:
     st.subheader("Open a finding")
-    labels = {i: f"{fx.rule_label(r.rule)} · {r.subject}" for i, r in findings.iterrows()}
-    picked = st.selectbox("Finding", list(labels), index=None, format_func=labels.get, key="finding",
-                          placeholder="Choose a finding to see the events that prove it…",
-                          label_visibility="collapsed")
+    labels = [f"{n}. {fx.rule_label(rule)} · {subject}"
+              for n, (rule, subject) in enumerate(zip(findings["rule"], findings["subject"], strict=True), 1)]
+    picked = st.selectbox("Finding", labels, index=None, key="finding", label_visibility="collapsed",
+                          placeholder="Choose a finding to see the events that prove it…")
     if picked is None:
         return
-    row = findings.loc[picked]
+    row = findings.iloc[labels.index(picked)]
     st.markdown(f"**{fx.rule_label(row['rule'])}** — {row['detail']}")
     events = data.run(view.db, "events_by_id", {"policy": view.policy.id, "event_ids": list(row["evidence_event_ids"])})
     events = events.assign(what=events["event_type"].map(fx.event_label),

@@ -1,0 +1,59 @@
+"""Fixtures for the dashboard tests: a real warehouse (generated logs through the real loader) and an
+AppTest on the real entry point. Imported by the dashboard test modules, not by tests/conftest.py.
+
+The warehouse is built once per test session: three presets, four months each, with a sprinkling of bad
+rows so that the quarantine and the data-quality checks have something to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.generate import generate_log, write_log
+from etl.load import load_sources
+from etl.policy import get_policy
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+PRESETS = ("cntw", "shropshire_ccg", "ctmuhb")
+# The generated logs end on etl.generate.DEMO_END (1 Nov 2026); loading "now" is just after it.
+LOAD_NOW = datetime(2026, 11, 2, tzinfo=UTC)
+PAGES = {  # page file → title and URL path
+    "views/overview.py": ("Overview", ""),
+    "views/categories.py": ("Violation categories", "categories"),
+    "views/response.py": ("Response times", "response-times"),
+    "views/decisions.py": ("Decisions", "decisions"),
+    "views/governance.py": ("Governance review", "governance"),
+    "views/team.py": ("Team self-assessment", "team"),
+    "views/data_quality.py": ("Data quality", "data-quality"),
+}
+
+
+def build_warehouse(db: Path, work: Path, days: int = 120, daily_items: int = 12) -> Path:
+    """Generate a log per preset and load it, as `make demo` does, into `db`."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MODAUDIT_PSEUDONYM_KEY", "dashboard-test-key")
+        for policy_id in PRESETS:
+            policy = get_policy(policy_id)
+            path = work / f"{policy_id}.csv"
+            write_log(generate_log(policy, days=days, seed=11, daily_items=daily_items, bad_fraction=0.005), path)
+            _, errors = load_sources(db, policy, [path], now=LOAD_NOW)
+            assert errors == []
+    return db
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("dashboard")
+    return build_warehouse(work / "warehouse.duckdb", work)
+
+
+@pytest.fixture
+def app(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The dashboard's entry point over the test warehouse, not yet run."""
+    monkeypatch.setenv("MODAUDIT_DB", str(warehouse))
+    yield AppTest.from_file(str(APP), default_timeout=120)

@@ -1,0 +1,200 @@
+"""The dashboard through Streamlit's AppTest, on the real entry point and a real (generated, loaded)
+warehouse: every page draws without an error, the filters round-trip through the URL, the Overview's
+headline figures are the summary's, and every failure a reader can meet is a sentence, not a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import data, ui
+from dashboard.figures import hours_text, percent
+from etl import warehouse as wh
+from etl.policy import get_policy
+from queries import Scope
+from queries.summary import summary_from_db
+from tests.dashboard_support import APP, PAGES, app, warehouse  # noqa: F401 (fixtures)
+
+
+def problems(at: AppTest) -> list[str]:
+    """Anything a reader should never see: exceptions and error boxes."""
+    return [e.message for e in at.exception] + [e.value for e in at.error]
+
+
+def url(at: AppTest) -> dict[str, list[str]]:
+    """The app's query parameters, every value as a list (AppTest shows a single value bare)."""
+    return {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
+
+
+def sidebar(at: AppTest) -> tuple[str, tuple[date, date], list[str], list[str]]:
+    return (at.sidebar.selectbox[0].value, tuple(at.sidebar.date_input[0].value),
+            at.sidebar.multiselect[0].value, at.sidebar.multiselect[1].value)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_draws_charts_or_tables_without_errors(app: AppTest, page: str) -> None:
+    app.run()
+    app.switch_page(page).run()
+    assert problems(app) == []
+    assert [t.value for t in app.title] == [PAGES[page][0]]
+    assert len(app.get("plotly_chart")) + len(app.dataframe) > 0
+
+
+@pytest.mark.parametrize("policy_id", ["cntw", "shropshire_ccg", "ctmuhb"])
+def test_every_page_works_for_every_preset(app: AppTest, policy_id: str) -> None:
+    app.query_params["policy"] = policy_id
+    app.run()
+    for page in PAGES:
+        app.switch_page(page).run()
+        assert problems(app) == [], page
+        assert app.sidebar.selectbox[0].value == policy_id
+
+
+def test_overview_headlines_are_the_summary(app: AppTest, warehouse: Path) -> None:
+    app.query_params.update({"policy": "ctmuhb", "from": "2026-08-01", "to": "2026-10-31"})
+    app.run()
+    policy = get_policy("ctmuhb")
+    summary = summary_from_db(warehouse, policy, Scope(policy="ctmuhb", date_from=date(2026, 8, 1),
+                                                       date_to=date(2026, 10, 31)))
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Messages received"] == f"{summary['items']['total']:,}"
+    assert shown["Needing a reply"] == f"{summary['items']['needs_response']:,}"
+    assert shown["Answered on time"] == percent(summary["response"]["met_rate"])
+    assert shown["Typical reply time"] == hours_text(summary["response"]["median_business_hours_to_first_response"])
+    assert shown["Posts hidden or deleted"] == f"{summary['actions'].get('hidden', 0) + summary['actions'].get('deleted', 0):,}"
+    assert shown["Open governance findings"] == f"{sum(r['count'] for r in summary['governance'].values()):,}"
+    assert all(m.delta for m in app.metric), "every headline compares with the previous period"
+
+
+def test_filters_are_read_from_the_url(app: AppTest) -> None:
+    app.query_params.update({"policy": "shropshire_ccg", "from": "2026-09-01", "to": "2026-09-30",
+                             "platform": ["facebook", "x"], "channel": ["comment"]})
+    app.run()
+    assert problems(app) == []
+    assert sidebar(app) == ("shropshire_ccg", (date(2026, 9, 1), date(2026, 9, 30)), ["facebook", "x"], ["comment"])
+    assert "1 Sep 2026 to 30 Sep 2026" in app.caption[0].value
+    assert "Facebook, X (Twitter)" in app.caption[0].value
+
+
+def test_changed_filters_are_written_to_the_url_and_survive_a_page_change(app: AppTest) -> None:
+    app.query_params["policy"] = "ctmuhb"
+    app.run()
+    app.sidebar.multiselect[0].set_value(["instagram"]).run()
+    app.sidebar.date_input[0].set_value((date(2026, 10, 1), date(2026, 10, 15))).run()
+    expected = {"policy": ["ctmuhb"], "from": ["2026-10-01"], "to": ["2026-10-15"], "platform": ["instagram"]}
+    assert url(app) == expected
+    app.switch_page("views/decisions.py").run()
+    assert url(app) == expected
+    # ... and a new session opened on that URL shows the same view.
+    again = AppTest.from_file(str(APP), default_timeout=120)
+    again.query_params.update(expected)
+    again.run()
+    assert sidebar(again) == sidebar(app)
+
+
+def test_a_bad_url_falls_back_to_the_defaults(app: AppTest) -> None:
+    app.query_params.update({"policy": "no_such_trust", "from": "yesterday", "platform": ["myspace", "x"]})
+    app.run()
+    assert problems(app) == []
+    policy_id, (start, end), platforms, _ = sidebar(app)
+    assert policy_id == "cntw" and platforms == ["x"]
+    assert end == date(2026, 10, 31) and (end - start).days == 90
+
+
+def test_changing_the_organisation_starts_from_its_own_default_period(app: AppTest) -> None:
+    app.query_params.update({"policy": "cntw", "from": "2026-07-10", "to": "2026-07-20", "platform": ["x"]})
+    app.run()
+    app.sidebar.selectbox[0].set_value("ctmuhb").run()
+    policy_id, (start, end), platforms, channels = sidebar(app)
+    assert (policy_id, platforms, channels) == ("ctmuhb", [], [])
+    assert end == date(2026, 10, 31) and (end - start).days == 90
+
+
+def test_filters_that_select_nothing_give_a_clear_empty_state(app: AppTest) -> None:
+    app.query_params.update({"policy": "cntw", "from": "2020-01-01", "to": "2020-01-31"})
+    app.run()
+    for page in PAGES:
+        app.switch_page(page).run()
+        assert problems(app) == [], page
+        if page != "views/data_quality.py":  # loads are not filtered by date
+            assert [i.value for i in app.info] == [ui.EMPTY], page
+
+
+def test_response_page_opens_an_items_timeline(app: AppTest) -> None:
+    app.run()
+    app.switch_page("views/response.py").run()
+    app.selectbox(key="response_item").select_index(0).run()
+    assert problems(app) == []
+    timeline = app.dataframe[-1].value
+    assert timeline["what"].iloc[0] == "Message received"
+
+
+def test_governance_finding_opens_its_evidence(app: AppTest) -> None:
+    app.query_params["policy"] = "ctmuhb"
+    app.run()
+    app.switch_page("views/governance.py").run()
+    app.selectbox(key="finding").select_index(0).run()
+    assert problems(app) == []
+    assert any("Reason given" in df.value.columns or "rationale" in df.value.columns for df in app.dataframe)
+    assert len(app.get("download_button")) == 2
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda tmp: tmp / "missing.duckdb", "There is no warehouse at"),
+    (lambda tmp: tmp / "empty.duckdb", "has no data yet"),
+])
+def test_missing_or_empty_warehouse_explains_how_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          make, message: str) -> None:  # noqa: ANN001
+    db = make(tmp_path)
+    if db.name == "empty.duckdb":
+        con = wh.connect(db)
+        wh.migrate(con)
+        con.close()
+    monkeypatch.setenv("MODAUDIT_DB", str(db))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert problems(at) == []
+    assert message in at.info[0].value
+    assert any("modaudit load" in c.value for c in at.code)
+
+
+def test_no_warehouse_named_explains_how_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MODAUDIT_DB", raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert problems(at) == []
+    assert "No warehouse was given" in at.info[0].value
+
+
+def test_a_load_holding_the_warehouse_gives_a_wait_message(app: AppTest, warehouse: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data, "reader", lambda db: wh.reader(db, attempts=2, wait_s=0.01))
+    data.st.cache_data.clear()  # nothing may come from the cache: every query must meet the lock
+    holder = subprocess.Popen(  # another process holding the write lock, as a running load does
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('locked', "
+                               "flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        app.run()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert app.exception == []
+    assert "a load is being written" in app.warning[0].value
+
+
+def test_a_failing_query_is_a_sentence_not_a_traceback(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.run()
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(data, "table", broken)
+    app.switch_page("views/decisions.py").run()
+    assert app.exception == []
+    assert "could not be drawn" in app.error[0].value
+    assert all("boom" not in e.value for e in app.error)
