@@ -1,5 +1,6 @@
-"""Fixtures for the dashboard tests: a real warehouse (generated logs through the real loader) and an
-AppTest on the real entry point. Imported by the dashboard test modules, not by tests/conftest.py.
+"""Fixtures for the dashboard tests: a real warehouse (generated logs through the real loader), an
+AppTest on the real entry point and a real Streamlit server. Imported by the dashboard test modules,
+not by tests/conftest.py.
 
 The warehouse is built once per test session: three presets, four months each, with a sprinkling of bad
 rows so that the quarantine and the data-quality checks have something to show.
@@ -7,6 +8,11 @@ rows so that the quarantine and the data-quality checks have something to show.
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,3 +63,38 @@ def app(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The dashboard's entry point over the test warehouse, not yet run."""
     monkeypatch.setenv("MODAUDIT_DB", str(warehouse))
     yield AppTest.from_file(str(APP), default_timeout=120)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(warehouse: Path) -> Iterator[str]:
+    """A real `streamlit run` of the dashboard over the test warehouse, from the repository root so that
+    .streamlit/config.toml applies; yields its base URL."""
+    port = _free_port()
+    root = APP.parent.parent
+    log = (warehouse.parent / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--", "--db", str(warehouse)],
+        cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the dashboard server did not start; see {log.name}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()

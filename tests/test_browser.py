@@ -1,0 +1,85 @@
+"""Every page in a real browser: a Streamlit server on the test warehouse, opened in headless Chromium
+(Debian's `chromium` through Playwright). No page may show an exception, each must draw at least one chart
+or table, and each is photographed to tests/screenshots/ (git-ignored) for a person to look at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.dashboard_support import PAGES, server, warehouse  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+WIDTH, HEIGHT = 1440, 1000
+READY_MS = 90_000
+DRAWN = '.js-plotly-plot, [data-testid="stDataFrame"]'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        message = "Debian's chromium is not installed (`make chromium`)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until the app has finished running: something drawn, and the 'running' indicator gone."""
+    page.wait_for_selector(DRAWN, timeout=READY_MS)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=READY_MS)
+    page.wait_for_timeout(500)  # let Plotly finish laying out
+
+
+def screenshot(page: Page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so the window is made as tall as it."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, int(height) + 40)})
+    page.wait_for_timeout(300)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
+
+@pytest.mark.parametrize("policy_id", ["ctmuhb", "cntw"])
+@pytest.mark.parametrize("page_file", list(PAGES))
+def test_page_in_a_real_browser(browser: Browser, server: str, page_file: str, policy_id: str) -> None:
+    title, path = PAGES[page_file]
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    try:
+        page.goto(f"{server}/{path}?policy={policy_id}")
+        page.get_by_role("heading", name=title, level=1).wait_for(timeout=READY_MS)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator(DRAWN).count() > 0
+        screenshot(page, f"{policy_id}-{path or 'overview'}")
+    finally:
+        page.close()
+
+
+def test_sidebar_navigation_keeps_the_filters_in_the_url(browser: Browser, server: str) -> None:
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    try:
+        page.goto(f"{server}/?policy=shropshire_ccg&from=2026-09-01&to=2026-09-30&platform=facebook")
+        settle(page)
+        page.locator('[data-testid="stSidebarNavLink"]', has_text="Decisions").click()
+        page.get_by_role("heading", name="Decisions", level=1).wait_for(timeout=READY_MS)
+        settle(page)
+        page.wait_for_url("**/decisions?*platform=facebook*", timeout=READY_MS)
+        assert "policy=shropshire_ccg" in page.url and "from=2026-09-01" in page.url
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
