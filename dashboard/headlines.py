@@ -23,9 +23,18 @@ class Headline:
     help: str
 
     @property
+    def changed(self) -> bool:
+        return self.delta is not None and self.delta != "no change"
+
+    @property
     def arrow(self) -> Literal["auto", "off"]:
         """No arrow for 'no change' (Streamlit would draw one for any delta text)."""
-        return "off" if self.delta is None or self.delta.startswith("no change") else "auto"
+        return "auto" if self.changed else "off"
+
+    @property
+    def colour(self) -> DeltaColour:
+        """'No change' is neither good nor bad news, so it is never coloured."""
+        return self.delta_colour if self.changed else "off"
 
 
 def _actions(summary: dict[str, Any], *types: str) -> int:

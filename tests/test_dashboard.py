@@ -57,10 +57,10 @@ def test_every_page_works_for_every_preset(app: AppTest, policy_id: str) -> None
 
 
 def test_overview_headlines_are_the_summary(app: AppTest, warehouse: Path) -> None:
-    app.query_params.update({"policy": "ctmuhb", "from": "2026-08-01", "to": "2026-10-31"})
+    app.query_params.update({"policy": "ctmuhb", "from": "2026-09-15", "to": "2026-10-31"})
     app.run()
     policy = get_policy("ctmuhb")
-    summary = summary_from_db(warehouse, policy, Scope(policy="ctmuhb", date_from=date(2026, 8, 1),
+    summary = summary_from_db(warehouse, policy, Scope(policy="ctmuhb", date_from=date(2026, 9, 15),
                                                        date_to=date(2026, 10, 31)))
     shown = {m.label: m.value for m in app.metric}
     assert shown["Messages received"] == f"{summary['items']['total']:,}"
@@ -70,6 +70,14 @@ def test_overview_headlines_are_the_summary(app: AppTest, warehouse: Path) -> No
     assert shown["Posts hidden or deleted"] == f"{summary['actions'].get('hidden', 0) + summary['actions'].get('deleted', 0):,}"
     assert shown["Open governance findings"] == f"{sum(r['count'] for r in summary['governance'].values()):,}"
     assert all(m.delta for m in app.metric), "every headline compares with the previous period"
+
+
+def test_no_comparison_with_a_period_the_data_do_not_cover(app: AppTest) -> None:
+    app.query_params.update({"policy": "cntw", "from": "2026-08-01", "to": "2026-10-31"})  # data start in July
+    app.run()
+    assert problems(app) == []
+    assert any("No comparison with the period before" in c.value for c in app.caption)
+    assert all(not m.delta for m in app.metric)
 
 
 def test_filters_are_read_from_the_url(app: AppTest) -> None:

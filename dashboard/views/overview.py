@@ -26,10 +26,13 @@ def render(view: data.View) -> None:
     ui.header(view, "Overview", "How the team handled messages on social media in this period, "
                                 "compared with the period of the same length before it.")
     before = view.previous()
+    if before and before.scope.date_from and before.scope.date_from < view.first_day:
+        st.caption(f"No comparison with the period before: the data start on {view.first_day:%-d %B %Y}.")
+        before = None
     cards = headlines(data.summary(view), data.summary(before) if before else None)
     for row in (cards[:4], cards[4:]):
         for column, card in zip(st.columns(len(row)), row, strict=True):
-            column.metric(card.label, card.value, card.delta, delta_color=card.delta_colour, delta_arrow=card.arrow,
+            column.metric(card.label, card.value, card.delta, delta_color=card.colour, delta_arrow=card.arrow,
                           help=card.help, border=True)
 
     end = view.scope.date_to or view.last_day
