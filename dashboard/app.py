@@ -20,7 +20,7 @@ from queries import Scope
 
 HERE = Path(__file__).parent
 VIEWS = HERE / "views"
-PAGES = {
+PAGES: dict[str, list[tuple[str, str, str, str | None]]] = {  # section → (file, title, icon, URL path)
     "For leaders": [("overview.py", "Overview", ":material/dashboard:", None)],
     "Analysis": [
         ("categories.py", "Violation categories", ":material/category:", "categories"),

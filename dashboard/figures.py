@@ -136,10 +136,9 @@ def _finish(fig: go.Figure, title: str, subtitle: str, *, height: int = 380, leg
 def empty_figure(message: str) -> go.Figure:
     """A chart with nothing to plot says so instead of drawing empty axes."""
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font={"size": 16})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _finish(fig, message, "", height=220, legend=False)
+    return _finish(fig, message, "Nothing to draw for these filters", height=120, legend=False)
 
 
 # ---------------------------------------------------------------- Overview and response times
@@ -309,7 +308,8 @@ def categories_by_platform(frame: pd.DataFrame, labels: Mapping[str, str],
         return empty_figure("No categorised items in this period")
     platforms = _top(frame, "platform")
     share = platforms.iloc[0] / platforms.sum()
-    title = f"{PLATFORM_LABELS.get(platforms.index[0], platforms.index[0])} has the most ({percent(share)} of category tags)"
+    top = PLATFORM_LABELS.get(platforms.index[0], platforms.index[0])
+    title = f"{top} has the most ({percent(share)} of category tags)"
     fig = go.Figure()
     order = list(platforms.index[::-1])
     for code in _top(frame, "code").index:
@@ -341,7 +341,8 @@ def hate_strands(frame: pd.DataFrame) -> go.Figure:
         marker_color=[GREY if s == "not recorded" else PURPLE for s in strands.index[::-1]],
         hovertemplate="%{y}: %{x} items<extra></extra>"))
     fig.update_layout(xaxis_title="Items")
-    return _finish(fig, title, "Hate-crime items by protected characteristic", height=140 + 40 * len(strands), legend=False)
+    return _finish(fig, title, "Hate-crime items by protected characteristic", height=140 + 40 * len(strands),
+                   legend=False)
 
 
 def receipt_heatmap(frame: pd.DataFrame, open_hour: float, close_hour: float) -> go.Figure:
@@ -381,7 +382,8 @@ def category_change(frame: pd.DataFrame, labels: Mapping[str, str], colours: Map
         customdata=moved[["items", "previous_items"]],
         hovertemplate="%{y}: %{customdata[1]} → %{customdata[0]} items<extra></extra>"))
     fig.update_layout(xaxis_title="Change in items", yaxis={"automargin": True})
-    return _finish(fig, "; ".join(parts), "Items per category against the period just before", height=140 + 32 * len(moved), legend=False)
+    return _finish(fig, "; ".join(parts), "Items per category against the period just before",
+                   height=140 + 32 * len(moved), legend=False)
 
 
 # ---------------------------------------------------------------- Decisions
@@ -513,8 +515,9 @@ def team_practice(practice: pd.DataFrame, response: pd.DataFrame, who: str) -> g
         rate = (num / den.where(den > 0)).dropna()
         if not rate.empty:
             shares[name] = float(num.sum() / den.sum())
+            counts = pd.concat([num, den], axis=1).loc[rate.index]
             fig.add_scatter(x=pd.to_datetime(rate.index), y=rate, name=name, mode="lines+markers",
-                            line={"color": colour, "width": 3}, customdata=pd.concat([num, den], axis=1).loc[rate.index],
+                            line={"color": colour, "width": 3}, customdata=counts,
                             hovertemplate="Week of %{x|%-d %b}: %{y:.0%} (%{customdata[0]:.0f} of "
                                           "%{customdata[1]:.0f})<extra>" + name + "</extra>")
     if not shares:
@@ -537,14 +540,6 @@ def validation_failures(results: pd.DataFrame) -> go.Figure:
     fig.update_layout(xaxis_title="Rows failing the check", yaxis={"automargin": True})
     return _finish(fig, title, "Checks run on the file before loading; failing rows go to the quarantine",
                    height=140 + 36 * len(failed), legend=False)
-
-
-def share_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
-    """Add share columns name = num / den (NaN where den is 0) for a table; frame is not modified."""
-    out = frame.copy()
-    for name, num, den in columns:
-        out[name] = out[num] / out[den].where(out[den] > 0)
-    return out
 
 
 def consistency_dots(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:

@@ -84,7 +84,7 @@ def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headli
     median, median_before = now["response"][key], before["response"][key] if before else None
     out.append(Headline(
         "Typical reply time", hours_text(median),
-        None if median is None or median_before is None else _delta(median - median_before, "office hours", 1),
+        None if median is None or median_before is None else _delta(median - median_before, "office hours", decimals=1),
         "inverse", "Median office hours (09:00–17:00 on working days) from a message arriving to the first reply."))
 
     counts.clear()

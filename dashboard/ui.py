@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -88,14 +88,11 @@ def category_text(view: data.View, codes: Iterable[str] | None) -> str:
     return "; ".join(labels.get(c, c) for c in (codes if codes is not None else []))
 
 
-def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | str = "auto", key: str | None = None,
-          selectable: bool = False) -> Any:
+def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | Literal["auto"] = "auto") -> None:
     """A dataframe showing only `columns` (name → label or st.column_config), without the index."""
     config = {name: (st.column_config.Column(spec) if isinstance(spec, str) else spec)
               for name, spec in columns.items()}
-    kwargs: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"} if selectable else {}
-    return st.dataframe(frame[list(columns)], column_config=config, hide_index=True, height=height, key=key,
-                        **kwargs)
+    st.dataframe(frame[list(columns)], column_config=config, hide_index=True, height=height)
 
 
 def timeline(view: data.View, platform: str, item_id: str) -> None:
@@ -124,6 +121,7 @@ def header(view: data.View, title: str, purpose: str) -> None:
         where.append(", ".join(PLATFORM_LABELS.get(p, p) for p in scope.platforms))
     if scope.channels:
         where.append(", ".join(CHANNEL_LABELS.get(c, c).lower() + "s" for c in scope.channels))
-    period = f"{scope.date_from:%-d %b %Y} to {scope.date_to:%-d %b %Y}" if scope.date_from and scope.date_to else "all dates"
+    period = (f"{scope.date_from:%-d %b %Y} to {scope.date_to:%-d %b %Y}"
+              if scope.date_from and scope.date_to else "all dates")
     st.caption(f"{purpose}  \n**{view.policy.short_name}**, messages received {period}"
                f"{' · ' + ' · '.join(where) if where else ' · all platforms and channels'}.")

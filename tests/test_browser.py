@@ -2,6 +2,10 @@
 (Debian's `chromium` through Playwright). No page may show an exception, each must draw at least one chart
 or table, and each is photographed to tests/screenshots/ (git-ignored) for a person to look at."""
 
+# Fixtures come from tests/dashboard_support.py by import (tests/conftest.py is not ours), so pytest's
+# fixture arguments shadow those imports by design:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import os

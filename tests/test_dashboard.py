@@ -2,6 +2,10 @@
 warehouse: every page draws without an error, the filters round-trip through the URL, the Overview's
 headline figures are the summary's, and every failure a reader can meet is a sentence, not a traceback."""
 
+# Fixtures come from tests/dashboard_support.py by import (tests/conftest.py is not ours), so pytest's
+# fixture arguments shadow those imports by design:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import subprocess
@@ -9,7 +13,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -67,7 +70,8 @@ def test_overview_headlines_are_the_summary(app: AppTest, warehouse: Path) -> No
     assert shown["Needing a reply"] == f"{summary['items']['needs_response']:,}"
     assert shown["Answered on time"] == percent(summary["response"]["met_rate"])
     assert shown["Typical reply time"] == hours_text(summary["response"]["median_business_hours_to_first_response"])
-    assert shown["Posts hidden or deleted"] == f"{summary['actions'].get('hidden', 0) + summary['actions'].get('deleted', 0):,}"
+    removed = summary["actions"].get("hidden", 0) + summary["actions"].get("deleted", 0)
+    assert shown["Posts hidden or deleted"] == f"{removed:,}"
     assert shown["Open governance findings"] == f"{sum(r['count'] for r in summary['governance'].values()):,}"
     assert all(m.delta for m in app.metric), "every headline compares with the previous period"
 

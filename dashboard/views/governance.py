@@ -62,6 +62,7 @@ def render(view: data.View) -> None:
                                          "finding names the events that prove it.")
     findings = data.findings(view)
     ui.chart(fx.findings_by_rule(_counts(view, findings)))
+    zone = view.policy.timezone
     for name, rule in view.policy.rules.enabled().items():
         found = findings[findings["rule"] == name]
         with st.expander(f"{fx.rule_label(name)}: {fx.plural(len(found), 'finding')}"):
@@ -69,7 +70,7 @@ def render(view: data.View) -> None:
             if found.empty:
                 st.success("No findings under this rule.")
             else:
-                first = found["evidence_times"].map(lambda ts: min(ts).tz_convert(view.policy.timezone).tz_localize(None))
+                first = found["evidence_times"].map(lambda ts: min(ts).tz_convert(zone).tz_localize(None))
                 ui.table(found.assign(first=first), {
                     "subject": "Item or account", "detail": "What was found",
                     "first": st.column_config.DatetimeColumn("First evidence", format="D MMM YYYY, HH:mm")},

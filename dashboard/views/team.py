@@ -23,7 +23,8 @@ def _per_member(activity: pd.DataFrame, response: pd.DataFrame, practice: pd.Dat
            .fillna(0).sort_index().reset_index())
     out["on_time"] = out["met"] / (out["met"] + out["breached"]).where(lambda s: s > 0)
     out["followed_up"] = out["warnings_followed_up"] / out["warnings"].where(out["warnings"] > 0)
-    out["with_reason"] = out["decisions_with_rationale"] / out["reasoned_decisions"].where(out["reasoned_decisions"] > 0)
+    reasoned = out["reasoned_decisions"]
+    out["with_reason"] = out["decisions_with_rationale"] / reasoned.where(reasoned > 0)
     return out
 
 
