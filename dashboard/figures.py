@@ -133,6 +133,12 @@ def _finish(fig: go.Figure, title: str, subtitle: str, *, height: int = 380, leg
     return fig
 
 
+def _whole_numbers(fig: go.Figure, largest: float, axis: str = "x") -> None:
+    """Counts are whole: on a short axis, tick every 1 rather than at 0.5s."""
+    if largest <= 8:
+        fig.update_layout({f"{axis}axis": {"dtick": 1, "tick0": 0}})
+
+
 def empty_figure(message: str) -> go.Figure:
     """A chart with nothing to plot says so instead of drawing empty axes."""
     fig = go.Figure()
@@ -341,6 +347,7 @@ def hate_strands(frame: pd.DataFrame) -> go.Figure:
         marker_color=[GREY if s == "not recorded" else PURPLE for s in strands.index[::-1]],
         hovertemplate="%{y}: %{x} items<extra></extra>"))
     fig.update_layout(xaxis_title="Items")
+    _whole_numbers(fig, strands.max())
     return _finish(fig, title, "Hate-crime items by protected characteristic", height=140 + 40 * len(strands),
                    legend=False)
 
@@ -409,6 +416,7 @@ def action_ladder(frame: pd.DataFrame, allowed: Sequence[str]) -> go.Figure:
         customdata=rungs[["items", "accounts"]],
         hovertemplate="%{y}: %{x} actions on %{customdata[0]} items, %{customdata[1]} accounts<extra></extra>"))
     fig.update_layout(yaxis={"autorange": "reversed"}, xaxis_title="Actions")
+    _whole_numbers(fig, rungs["events"].max())
     return _finish(fig, ", ".join(parts), "The action ladder, mildest first: warned → removed → blocked → reported",
                    height=140 + 34 * len(ladder), legend=False)
 
@@ -473,6 +481,7 @@ def findings_by_rule(counts: pd.DataFrame) -> go.Figure:
                            marker_color=VERMILLION, text=ordered["findings"], textposition="outside",
                            hovertemplate="%{y}: %{x} findings<extra></extra>"))
     fig.update_layout(xaxis_title="Findings", yaxis={"automargin": True})
+    _whole_numbers(fig, counts["findings"].max())
     return _finish(fig, title, "Each finding is a decision the published policy does not support",
                    height=140 + 40 * len(ordered), legend=False)
 
@@ -538,6 +547,7 @@ def validation_failures(results: pd.DataFrame) -> go.Figure:
                            orientation="h", marker_color=VERMILLION, text=failed["unexpected_count"],
                            textposition="outside", hovertemplate="%{y}: %{x} rows<extra></extra>"))
     fig.update_layout(xaxis_title="Rows failing the check", yaxis={"automargin": True})
+    _whole_numbers(fig, failed["unexpected_count"].max())
     return _finish(fig, title, "Checks run on the file before loading; failing rows go to the quarantine",
                    height=140 + 36 * len(failed), legend=False)
 
@@ -566,4 +576,4 @@ def consistency_dots(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figur
     fig.update_layout(xaxis={"range": [-0.03, 1.03], "tickformat": ".0%", "title": "Share of decided items removed"},
                       yaxis={"automargin": True})
     return _finish(fig, title, "Red: a moderator whose removal rate differs from the rest of the team's "
-                               "beyond chance (two-proportion test)", height=160 + 40 * tested["category"].nunique())
+                               "beyond chance (two-proportion test)", height=220 + 40 * tested["category"].nunique())

@@ -24,6 +24,7 @@ log = logging.getLogger("modaudit.dashboard")
 VIEW_KEY = "view"
 EMPTY = ("No items for these filters. Widen the date range, or clear the platform and channel filters, "
          "in the sidebar.")
+ROW_PX = 35  # Streamlit's dataframe row height
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -88,10 +89,12 @@ def category_text(view: data.View, codes: Iterable[str] | None) -> str:
     return "; ".join(labels.get(c, c) for c in (codes if codes is not None else []))
 
 
-def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | Literal["auto"] = "auto") -> None:
-    """A dataframe showing only `columns` (name → label or st.column_config), without the index."""
+def table(frame: pd.DataFrame, columns: dict[str, Any], *, max_height: int | None = None) -> None:
+    """A dataframe showing only `columns` (name → label or st.column_config), without the index, no taller
+    than its rows (or `max_height`, after which it scrolls)."""
     config = {name: (st.column_config.Column(spec) if isinstance(spec, str) else spec)
               for name, spec in columns.items()}
+    height: int | Literal["auto"] = "auto" if max_height is None else min(max_height, ROW_PX * (len(frame) + 1) + 3)
     st.dataframe(frame[list(columns)], column_config=config, hide_index=True, height=height)
 
 

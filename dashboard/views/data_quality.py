@@ -3,13 +3,21 @@ data-quality check on each load, and the quarantined rows with every reason they
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
 from dashboard import figures as fx
 
 
-def _download(label: str, frame: object, name: str) -> None:
+def file_names(frame: pd.DataFrame) -> pd.Series:
+    """Just the file name: full paths are long, differ by machine and are in the downloads."""
+    return frame["source_file"].map(lambda path: Path(path).name)
+
+
+def _download(label: str, frame: pd.DataFrame, name: str) -> None:
     st.download_button(label, data.csv_bytes(frame), file_name=name, mime="text/csv", icon=":material/download:")
 
 
@@ -24,13 +32,13 @@ def render(view: data.View) -> None:
     if runs.empty:
         st.info("No loads recorded for this policy.")
         return
-    ui.table(runs.assign(hash_start=runs["content_hash"].str[:12] + "…"), {
+    ui.table(runs.assign(hash_start=runs["content_hash"].str[:12] + "…", source_file=file_names(runs)), {
         "run_id": "Run", "started_local": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
         "source_file": "File", "rows_in": "Rows in", "loaded": "Loaded", "quarantined": "Quarantined",
         "duplicates": "Duplicates", "released": "Held rows released",
         "gx_success": st.column_config.CheckboxColumn("All checks passed"), "format": "Format",
         "hash_start": "Content hash (SHA-256)"})
-    st.caption("The full content hash is in the download.")
+    st.caption("The full file paths and content hashes are in the download.")
     _download("Download loads (CSV)", runs, f"{view.policy.id}-loads.csv")
 
     st.subheader("Checks on each load")
@@ -40,7 +48,7 @@ def render(view: data.View) -> None:
         run_id = st.selectbox("Load run", run_ids, key="dq_run", format_func=lambda r: f"Run {r}")
         one = results[results["run_id"] == run_id]
         ui.section(lambda: ui.chart(fx.validation_failures(one)))
-        ui.table(one, {
+        ui.table(one.assign(rule=one["rule"].str.replace("_", " ")), {
             "rule": "Check", "expectation": "Expectation", "column_name": "Column",
             "success": st.column_config.CheckboxColumn("Passed"), "element_count": "Rows checked",
             "unexpected_count": "Rows failing",
@@ -57,10 +65,10 @@ def render(view: data.View) -> None:
     waiting = int(quarantine["waiting_for_item"].sum())
     st.markdown(f"**{len(quarantine):,} rows** refused, {waiting:,} of them waiting for their message to arrive "
                 "(they load automatically when it does).")
-    ui.table(quarantine, {
+    ui.table(quarantine.assign(source_file=file_names(quarantine)), {
         "run_id": "Run", "source_file": "File", "row_number": "Row", "reasons": "Why it was refused",
         "fields": "Fields", "waiting_for_item": st.column_config.CheckboxColumn("Waiting for its item"),
-        "raw_row": "Row as read"}, height=360)
+        "raw_row": "Row as read"}, max_height=360)
     _download("Download quarantine (CSV)", quarantine, f"{view.policy.id}-quarantine.csv")
 
 

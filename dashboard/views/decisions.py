@@ -24,7 +24,7 @@ def _repeat_offenders(view: data.View) -> None:
         "warnings": "Warnings", "removals": "Removals and blocks", "blocks": "Blocks",
         "police_reports": "Police reports",
         "first_item": st.column_config.DateColumn("First", format="D MMM YYYY"),
-        "latest_item": st.column_config.DateColumn("Latest", format="D MMM YYYY")}, height=300)
+        "latest_item": st.column_config.DateColumn("Latest", format="D MMM YYYY")}, max_height=300)
     st.caption("Accounts are shown by pseudonym only; the same person has the same pseudonym in every load.")
 
 

@@ -50,7 +50,7 @@ def _consistency(view: data.View) -> None:
             "removed": "Removed", "removal_rate": ui.percent_column("Removal rate"),
             "rest_removal_rate": ui.percent_column("Rest of team"),
             "p_value": st.column_config.NumberColumn("p-value", format="%.3g"),
-            "finding": st.column_config.CheckboxColumn("Finding")}, height=280)
+            "finding": st.column_config.CheckboxColumn("Finding")}, max_height=280)
     rule = view.policy.rules.G8_moderator_inconsistency
     st.caption(f"Compared only where a category has at least {rule.min_decided_items} decided items and a "
                f"moderator and the rest of the team at least {rule.min_moderator_items} each; a finding needs "
@@ -74,7 +74,7 @@ def render(view: data.View) -> None:
                 ui.table(found.assign(first=first), {
                     "subject": "Item or account", "detail": "What was found",
                     "first": st.column_config.DatetimeColumn("First evidence", format="D MMM YYYY, HH:mm")},
-                    height=min(36 * (len(found) + 1) + 2, 320))
+                    max_height=320)
                 st.caption(ui.local_note(view))
     if not findings.empty:
         ui.section(lambda: _evidence(view, findings))

@@ -41,7 +41,7 @@ def _lists(view: data.View) -> None:
                 **common,
                 "replied": "Replied",
                 "hours_late": st.column_config.NumberColumn("Hours late", format="%.1f"),
-                "category_names": "Categories"}, height=320)
+                "category_names": "Categories"}, max_height=320)
             st.caption("Latest first. Hours late are clock hours from the deadline to the reply, or to now when "
                        "there is none. " + ui.local_note(view))
     with waiting_tab:
@@ -52,7 +52,7 @@ def _lists(view: data.View) -> None:
                 **common,
                 "hours_left": st.column_config.ProgressColumn(
                     "Hours left", format="%.1f h", min_value=0, max_value=float(max(pending["hours_left"].max(), 1))),
-                "category_names": "Categories"}, height=320)
+                "category_names": "Categories"}, max_height=320)
             st.caption("Soonest deadline first; hours left are clock hours to the deadline. " + ui.local_note(view))
 
     choices = {_item_key(r): r for _, r in pd.concat([breaches, pending]).iterrows()}
