@@ -8,6 +8,7 @@ rows so that the quarantine and the data-quality checks have something to show.
 
 from __future__ import annotations
 
+import functools
 import socket
 import subprocess
 import sys
@@ -52,10 +53,18 @@ def build_warehouse(db: Path, work: Path, days: int = 120, daily_items: int = 12
     return db
 
 
+@functools.cache
+def _session_warehouse(base: Path) -> Path:
+    """One warehouse per test session even though each test module imports the fixture (and pytest then
+    keeps a session fixture per module)."""
+    work = base / "dashboard"
+    work.mkdir()
+    return build_warehouse(work / "warehouse.duckdb", work)
+
+
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("dashboard")
-    return build_warehouse(work / "warehouse.duckdb", work)
+    return _session_warehouse(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture
