@@ -128,7 +128,7 @@ def _finish(fig: go.Figure, title: str, subtitle: str, *, height: int = 380, leg
                "x": 0, "xanchor": "left", "xref": "container", "yref": "paper", "y": 1, "yanchor": "bottom",
                "automargin": True, "pad": {"b": 26}, "font": {"size": 18}},
         margin={"l": 10, "r": 30, "t": 20, "b": 10}, showlegend=legend, hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "title": None},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0, "title": None},
     )
     return fig
 
