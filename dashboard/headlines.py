@@ -6,6 +6,7 @@ the dashboard adds only the comparison and the wording, never a figure of its ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -61,43 +62,41 @@ def _count_delta(now: int, before: int | None) -> str | None:
 
 def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headline]:
     """Items, needing a reply, on-time rate, median reply time, removals, blocks, reports, findings."""
-    counts: list[tuple[str, int, int | None, DeltaColour, str]] = []
 
-    def count(label: str, pick: Any, colour: DeltaColour, help_text: str) -> None:
-        counts.append((label, pick(now), pick(before) if before else None, colour, help_text))
+    def count(label: str, pick: Callable[[dict[str, Any]], int], colour: DeltaColour, help_text: str) -> Headline:
+        n = pick(now)
+        return Headline(label, f"{n:,}", _count_delta(n, pick(before) if before else None), colour, help_text)
 
-    count("Messages received", lambda s: s["items"]["total"], "off",
-          "Comments, replies, mentions and direct messages received in the period.")
-    count("Needing a reply", lambda s: s["items"]["needs_response"], "off",
-          "Messages that asked for, or needed, an answer from the team.")
-    out = [Headline(label, f"{n:,}", _count_delta(n, b), colour, help_text)
-           for label, n, b, colour, help_text in counts]
-
-    rate, rate_before = now["response"]["met_rate"], before["response"]["met_rate"] if before else None
-    out.append(Headline(
-        "Answered on time", percent(rate),
-        None if rate is None or rate_before is None else _delta((rate - rate_before) * 100, "point", "points"),
-        "normal", "Replies by the end of the same or next working day, as a share of those due "
-                  f"({now['response']['met']:,} on time, {now['response']['breached']:,} late, "
-                  f"{now['response']['pending']:,} not yet due)."))
+    response = now["response"]
+    rate, rate_before = response["met_rate"], before["response"]["met_rate"] if before else None
     key = "median_business_hours_to_first_response"
-    median, median_before = now["response"][key], before["response"][key] if before else None
-    out.append(Headline(
-        "Typical reply time", hours_text(median),
-        None if median is None or median_before is None else _delta(median - median_before, "office hours", decimals=1),
-        "inverse", "Median office hours (09:00–17:00 on working days) from a message arriving to the first reply."))
-
-    counts.clear()
-    count("Posts hidden or deleted", lambda s: _actions(s, "hidden", "deleted"), "off",
-          "Posts the team hid or deleted (not counting authors who removed their own post).")
-    count("Accounts blocked", lambda s: _actions(s, "account_blocked"), "off",
-          "Accounts blocked from the organisation's pages.")
-    count("Reported to platform / police", lambda s: _actions(s, "reported_to_platform", "reported_to_police"),
-          "off", f"{_actions(now, 'reported_to_platform'):,} to the platform, "
-                 f"{_actions(now, 'reported_to_police'):,} to the police.")
-    count("Open governance findings", _findings, "inverse",
-          "Items and accounts with a decision the published policy does not support, counted as "
-          "`modaudit summary` counts them; moderator consistency is on the Governance review page.")
-    out += [Headline(label, f"{n:,}", _count_delta(n, b), colour, help_text)
-            for label, n, b, colour, help_text in counts]
-    return out
+    median, median_before = response[key], before["response"][key] if before else None
+    platform, police = _actions(now, "reported_to_platform"), _actions(now, "reported_to_police")
+    reports_delta = None
+    if before:
+        moved = (platform - _actions(before, "reported_to_platform"), police - _actions(before, "reported_to_police"))
+        reports_delta = "no change" if moved == (0, 0) else f"{moved[0]:+,} / {moved[1]:+,} on the previous period"
+    return [
+        count("Messages received", lambda s: s["items"]["total"], "off",
+              "Comments, replies, mentions and direct messages received in the period."),
+        count("Needing a reply", lambda s: s["items"]["needs_response"], "off",
+              "Messages that asked for, or needed, an answer from the team."),
+        Headline("Answered on time", percent(rate),
+                 None if rate is None or rate_before is None else _delta((rate - rate_before) * 100, "point", "points"),
+                 "normal", f"Replies by the end of the same or next working day, as a share of those due "
+                           f"({response['met']:,} on time, {response['breached']:,} late, "
+                           f"{response['pending']:,} not yet due)."),
+        Headline("Typical reply time", hours_text(median),
+                 None if median is None or median_before is None
+                 else _delta(median - median_before, "office hours", decimals=1),
+                 "inverse", "Median office hours (on working days) from a message arriving to the first reply."),
+        count("Posts hidden or deleted", lambda s: _actions(s, "hidden", "deleted"), "off",
+              "Posts the team hid or deleted (not counting authors who removed their own post)."),
+        count("Accounts blocked", lambda s: _actions(s, "account_blocked"), "off",
+              "Accounts blocked from the organisation's pages."),
+        Headline("Reported to platform / police", f"{platform:,} / {police:,}", reports_delta, "off",
+                 "Reports to the social-media platform, and to the police."),
+        count("Open governance findings", _findings, "inverse",
+              "Items and accounts with a decision the published policy does not support, counted as "
+              "`modaudit summary` counts them; moderator consistency is on the Governance review page."),
+    ]

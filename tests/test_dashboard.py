@@ -8,6 +8,7 @@ headline figures are the summary's, and every failure a reader can meet is a sen
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date
@@ -210,3 +211,14 @@ def test_a_failing_query_is_a_sentence_not_a_traceback(app: AppTest, monkeypatch
     assert app.exception == []
     assert "could not be drawn" in app.error[0].value
     assert all("boom" not in e.value for e in app.error)
+
+
+def test_pages_hold_no_sql_and_never_load_great_expectations() -> None:
+    dashboard = APP.parent
+    for source in dashboard.rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"\bSELECT\b|\bFROM\s+[a-z_]+\s+WHERE\b", text), source
+        assert "great_expectations" not in text, source
+    modules = ", ".join(f"dashboard.{p.stem}" for p in dashboard.glob("*.py") if p.stem not in ("__init__", "app"))
+    check = f"import sys, {modules}; assert 'great_expectations' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", check], capture_output=True).returncode == 0

@@ -262,6 +262,8 @@ def test_headlines_compare_with_the_previous_period() -> None:
     assert cards["Posts hidden or deleted"].delta == "no change"
     assert cards["Open governance findings"].delta == "+2 on the previous period"
     assert cards["Open governance findings"].colour == "inverse"
+    assert (cards["Reported to platform / police"].value, cards["Reported to platform / police"].delta) == \
+        ("0 / 1", "no change")
 
 
 def test_headlines_without_a_previous_period_or_anything_due() -> None:
