@@ -19,12 +19,15 @@ def _repeat_offenders(view: data.View) -> None:
         st.info(f"No account had {min_items} or more violating items in this period.")
         return
     frame = frame.assign(platform_name=frame["platform"].map(lambda p: fx.PLATFORM_LABELS.get(p, p)))
-    ui.table(frame, {
+    columns = {
         "account": "Account (pseudonym)", "platform_name": "Platform", "violating_items": "Violating items",
         "warnings": "Warnings", "removals": "Removals and blocks", "blocks": "Blocks",
         "police_reports": "Police reports",
         "first_item": st.column_config.DateColumn("First", format="D MMM YYYY"),
-        "latest_item": st.column_config.DateColumn("Latest", format="D MMM YYYY")}, max_height=300)
+        "latest_item": st.column_config.DateColumn("Latest", format="D MMM YYYY")}
+    if "warning_sent" not in view.policy.actions.allowed:  # a policy that never warns: the column is always 0
+        del columns["warnings"]
+    ui.table(frame, columns, max_height=300)
     st.caption("Accounts are shown by pseudonym only; the same person has the same pseudonym in every load.")
 
 
