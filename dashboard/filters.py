@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.figures import CHANNEL_LABELS, PLATFORM_LABELS
+from etl.policy import get_policy
 from etl.vocab import CHANNELS, PLATFORMS
 
 DEFAULT_DAYS = 91  # a quarter: long enough for monthly trends, short enough to be "the period"
@@ -96,7 +97,8 @@ def sidebar(db: str, policies: Sequence[data.PolicyData]) -> Filters:
     if state.get(_POLICY) not in by_id:  # a new session (or the policy vanished): start from the URL
         _seed(from_query({k: st.query_params.get_all(k) for k in QUERY_KEYS}, policies))
     bar = st.sidebar
-    bar.selectbox("Organisation", list(by_id), key=_POLICY, format_func=lambda i: by_id[i].name,
+    bar.selectbox("Organisation", list(by_id), key=_POLICY,
+                  format_func=lambda i: f"{get_policy(i).short_name} · {by_id[i].name}",
                   on_change=_policy_changed, args=(by_id,), help="The published policy the log is judged against.")
     policy = by_id[state[_POLICY]]
     bar.date_input("Messages received between", key=_DATES, format="DD/MM/YYYY",
