@@ -361,9 +361,10 @@ def receipt_heatmap(frame: pd.DataFrame, open_hour: float, close_hour: float) ->
     peak = frame.loc[frame["items"].idxmax()]
     day, hour = WEEKDAYS[int(peak["weekday"]) - 1], int(peak["hour"])
     fig = go.Figure(go.Heatmap(
-        z=grid.values, x=[f"{h:02d}:00" for h in grid.columns], y=list(WEEKDAYS), colorscale="Blues",
+        z=grid.values, x=[f"{h:02d}" for h in grid.columns], y=list(WEEKDAYS), colorscale="Blues",
         colorbar={"title": "Items"},
-        hovertemplate="%{y} %{x}: %{z} messages<extra></extra>"))
+        hovertemplate="%{y} %{x}:00: %{z} messages<extra></extra>"))
+    fig.update_xaxes(title="Hour of arrival (local time)", tickangle=0)
     fig.add_shape(type="rect", x0=open_hour - 0.5, x1=close_hour - 0.5, y0=-0.5, y1=4.5,
                   line={"color": ORANGE, "width": 3})
     fig.update_yaxes(autorange="reversed")

@@ -34,16 +34,13 @@ def render(view: data.View) -> None:
         ui.chart(fx.category_change(frame[frame["kind"].isin(kinds)], labels, colours))
 
     ui.section(by_month)
+    ui.section(change)  # full width: the policy's category names are long
     left, right = st.columns(2)
     with left:
-        ui.section(change)
-    with right:
         ui.section(by_platform)
-    left, right = st.columns(2)
-    with left:
-        ui.section(lambda: ui.chart(fx.hate_strands(data.table(view, "hate_strands"))))
     with right:
-        ui.section(lambda: ui.chart(fx.receipt_heatmap(data.table(view, "receipt_heatmap"), *ui.office_hours(view))))
+        ui.section(lambda: ui.chart(fx.hate_strands(data.table(view, "hate_strands"))))
+    ui.section(lambda: ui.chart(fx.receipt_heatmap(data.table(view, "receipt_heatmap"), *ui.office_hours(view))))
     st.caption(f"An item carries every category recorded on any of its events and counts once for each. "
                f"{ui.local_note(view)}")
 
