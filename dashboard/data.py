@@ -160,6 +160,19 @@ def consistency(view: View) -> pd.DataFrame:
     return _consistency(view.db, stamp(view.db), view.scope.model_dump_json())
 
 
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _account_history(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> pd.DataFrame:
+    scope = Scope.model_validate_json(scope_json)
+    with reader(db) as con:
+        return governance.account_history(con, get_policy(scope.policy), scope, as_of)
+
+
+def account_history(view: View) -> pd.DataFrame:
+    """Per pseudonymised account: items, violation items, warnings, removals, blocks, and whether it is a
+    repeat offender in the sense of rule G2 — the same history the governance rules rest on."""
+    return _account_history(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
+
+
 def export_findings(frame: pd.DataFrame, suffix: str) -> bytes:
     """The findings as a downloadable file (.csv or .xlsx), written by the governance module's exporter."""
     with tempfile.TemporaryDirectory() as tmp:

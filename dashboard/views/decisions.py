@@ -7,24 +7,31 @@ import streamlit as st
 
 from dashboard import data, ui
 from dashboard import figures as fx
-from etl.vocab import REMOVAL_EVENTS
 
 
 def _repeat_offenders(view: data.View) -> None:
     st.subheader("Repeat offenders")
-    min_items = st.number_input("Accounts with at least this many items in a violation category", min_value=2,
-                                max_value=50, value=2, step=1, key="min_items", width=360)
-    frame = data.table(view, "repeat_offenders", min_items=int(min_items), removal_types=list(REMOVAL_EVENTS))
+    min_items = int(st.number_input("Accounts with at least this many items in a violation category", min_value=2,
+                                    max_value=50, value=2, step=1, key="min_items", width=360))
+    history = data.account_history(view)
+    frame = history[history["violation_items"] >= min_items].sort_values(
+        ["violation_items", "removals", "platform", "account"], ascending=[False, False, True, True])
     if frame.empty:
         st.info(f"No account had {min_items} or more violating items in this period.")
         return
-    frame = frame.assign(platform_name=frame["platform"].map(lambda p: fx.PLATFORM_LABELS.get(p, p)))
+    zone = view.policy.timezone
+    frame = frame.assign(platform_name=frame["platform"].map(lambda p: fx.PLATFORM_LABELS.get(p, p)),
+                         first=frame["first_seen"].dt.tz_convert(zone).dt.tz_localize(None),
+                         last=frame["last_seen"].dt.tz_convert(zone).dt.tz_localize(None))
+    rule = view.policy.rules.G2_block_without_warning
     columns = {
-        "account": "Account (pseudonym)", "platform_name": "Platform", "violating_items": "Violating items",
+        "account": "Account (pseudonym)", "platform_name": "Platform", "violation_items": "Violating items",
         "warnings": "Warnings", "removals": "Removals and blocks", "blocks": "Blocks",
-        "police_reports": "Police reports",
-        "first_item": st.column_config.DateColumn("First", format="D MMM YYYY"),
-        "latest_item": st.column_config.DateColumn("Latest", format="D MMM YYYY")}
+        "repeat_offender": st.column_config.CheckboxColumn(
+            "Repeat offender", help=f"{rule.repeat_min_items} or more items removed in the last "
+                                    f"{rule.repeat_window_days} days (the policy's repeat-offender test)"),
+        "first": st.column_config.DateColumn("First seen", format="D MMM YYYY"),
+        "last": st.column_config.DateColumn("Last seen", format="D MMM YYYY")}
     if "warning_sent" not in view.policy.actions.allowed:  # a policy that never warns: the column is always 0
         del columns["warnings"]
     ui.table(frame, columns, max_height=300)
