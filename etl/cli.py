@@ -150,7 +150,8 @@ def dashboard(
     app_path = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
            "--server.headless", "true", "--", "--db", str(db.resolve())]
-    raise typer.Exit(subprocess.call(cmd))
+    # Streamlit reads .streamlit/config.toml from its working directory: run it from the project root.
+    raise typer.Exit(subprocess.call(cmd, cwd=app_path.parent.parent))
 
 
 def _register_plugins() -> None:

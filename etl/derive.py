@@ -49,7 +49,8 @@ def ensure_calendar(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
 
 def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> None:
     """Recompute the items whose events this run loaded (needs queries' calendar macros installed)."""
-    params = {"p": policy.id, "n": policy.response_target_working_days, "replies": list(REPLY_EVENTS)}
+    params = {"p": policy.id, "tz": policy.timezone, "n": policy.response_target_working_days,
+              "replies": list(REPLY_EVENTS)}
     con.execute(
         """CREATE TEMP TABLE touched AS
         SELECT DISTINCT platform, item_id FROM events
@@ -86,9 +87,8 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
         FROM msg m
         JOIN agg a USING (platform, item_id)
         JOIN dl ON dl.event_id = m.event_id AND dl.platform = m.platform AND dl.item_id = m.item_id
-        JOIN policies pol ON pol.policy_id = $p
-        JOIN calendar cm ON cm.policy_id = $p AND cm.day = CAST(timezone(pol.timezone, m.received_at) AS DATE)
-        LEFT JOIN calendar cr ON cr.policy_id = $p AND cr.day = CAST(timezone(pol.timezone, a.resp_at) AS DATE)""",
+        JOIN calendar cm ON cm.policy_id = $p AND cm.day = CAST(timezone($tz, m.received_at) AS DATE)
+        LEFT JOIN calendar cr ON cr.policy_id = $p AND cr.day = CAST(timezone($tz, a.resp_at) AS DATE)""",
         params,
     )
     con.execute("DROP TABLE touched")

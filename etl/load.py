@@ -228,7 +228,8 @@ def _validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bo
         FROM failing f JOIN templates t USING (key) JOIN prof_rows p USING (_profile)
         JOIN norm n ON n._src = p._src AND n._row = p._row
         UNION ALL
-        SELECT _src, _row, _pre_reason, 'source' FROM norm WHERE _pre_reason IS NOT NULL""",
+        SELECT _src, _row, _pre_reason, 'source' FROM norm JOIN dup USING (_src, _row)
+        WHERE _pre_reason IS NOT NULL AND NOT is_dup""",
         {"codes": policy.category_codes},
     )
     row_counts = con.execute("SELECT _profile, count(*) AS n FROM prof_rows GROUP BY ALL").df()
@@ -249,7 +250,9 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     """Set-wise checks across rows: id conflicts, orphans, replies before their message."""
     con.execute(
         """CREATE TEMP TABLE candidates AS
-        SELECT n.* FROM norm n JOIN dup d USING (_src, _row)
+        SELECT n.*,  -- exact duplicates are gone, so a second row with the same event id has other content
+               row_number() OVER (PARTITION BY n.n_event_id ORDER BY n._src, n._row) AS id_rank
+        FROM norm n JOIN dup d USING (_src, _row)
         WHERE NOT d.is_dup AND NOT EXISTS (SELECT 1 FROM fail f WHERE f._src = n._src AND f._row = n._row)""")
     con.execute(
         """CREATE TEMP TABLE known_items AS
@@ -267,9 +270,8 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
         SELECT c._src, c._row,
                'event_id: ' || chr(39) || c.n_event_id || chr(39) || ' already used by a different event', 'event_id'
         FROM candidates c
-        WHERE c.n_event_id IN (SELECT event_id FROM events WHERE policy_id = $policy AND raw_hash <> c.raw_hash)
-           OR c.n_event_id IN (SELECT n_event_id FROM candidates o WHERE o.raw_hash <> c.raw_hash
-                               AND (o._src, o._row) < (c._src, c._row))
+        LEFT JOIN (SELECT event_id, raw_hash FROM events WHERE policy_id = $policy) e ON e.event_id = c.n_event_id
+        WHERE e.raw_hash <> c.raw_hash OR c.id_rank > 1
         UNION ALL
         SELECT c._src, c._row, 'item_id: orphan: no message_received for ' || c.n_platform || ':' || c.n_item_id
                || ' in the warehouse or this load (it loads when its message arrives)', 'orphan'
