@@ -20,6 +20,7 @@ import queries
 from etl import derive, readers, validate, warehouse
 from etl.policy import Policy
 from etl.pseudonym import load_key, pseudonyms
+from etl.readers import quote_ident
 from etl.sources import FrameSource, SourceError
 from etl.vocab import CANONICAL_COLUMNS, TRUE_WORDS
 
@@ -42,10 +43,6 @@ class LoadResult:
                 "duplicates": self.duplicates}
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _column_map(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dict[str, str], list[str]]:
     """Canonical column → staged column (names matched trimmed and case-insensitively), and the extras."""
     names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
@@ -65,10 +62,10 @@ def _unify_sql(con: duckdb.DuckDBPyConnection, table: str, index: int) -> str:
     canon, extras = _column_map(con, table)
     staged = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     raw_cols = [n for n in staged if not n.startswith("_")]
-    raw = "to_json(struct_pack(" + ", ".join(f"{_ident(n)} := {_ident(n)}" for n in raw_cols) + "))"
-    extra = ("to_json(struct_pack(" + ", ".join(f"{_ident(n)} := {_ident(n)}" for n in extras) + "))"
+    raw = "to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in raw_cols) + "))"
+    extra = ("to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in extras) + "))"
              if extras else "NULL::JSON")
-    cols = ", ".join(f"CAST({_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
+    cols = ", ".join(f"CAST({quote_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
                      for c in CANONICAL_COLUMNS)
     reasons = ("_json_error" if "_json_error" in staged
                else "_reasons" if "_reasons" in staged else "NULL::VARCHAR")
@@ -292,8 +289,7 @@ def _pseudonym_table(con: duckdb.DuckDBPyConnection, key: bytes, name: str, pref
     con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM mapping")
 
 
-def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, key: bytes,
-                   staged: list[tuple[str, str, str]]) -> None:
+def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, key: bytes) -> None:
     con.execute(
         """CREATE TEMP TABLE good AS SELECT c.* FROM candidates c
         WHERE NOT EXISTS (SELECT 1 FROM fail f WHERE f._src = c._src AND f._row = c._row)""")
@@ -303,7 +299,6 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
     if policy.pseudonymise_actors:
         _pseudonym_table(con, key, "actor_map", "staff", "SELECT DISTINCT n_actor FROM good WHERE n_actor IS NOT NULL")
         actor = "(SELECT pseudonym FROM actor_map WHERE raw = g.n_actor)"
-    names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged]})  # noqa: F841
     con.execute(
         f"""INSERT INTO events
         WITH acc AS (
@@ -323,19 +318,17 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
                g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash
         FROM acc g
         LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id
-        JOIN names s ON s._src = g._src""",
+        JOIN source_names s ON s._src = g._src""",
         {"policy": policy.id, "run_id": run_id, "true_words": list(TRUE_WORDS)},
     )
 
 
-def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int,
-                      staged: list[tuple[str, str, str]]) -> None:
-    names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged]})  # noqa: F841
+def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> None:
     con.execute(
         """INSERT INTO quarantine
         SELECT $run_id, $policy, s.name, n._row, n._raw, n.raw_hash, list(f.reason ORDER BY f.reason),
                list(DISTINCT f.field), bool_and(f.field = 'orphan'), NULL
-        FROM fail f JOIN norm n USING (_src, _row) JOIN names s ON s._src = n._src
+        FROM fail f JOIN norm n USING (_src, _row) JOIN source_names s ON s._src = n._src
         WHERE n._released_from IS NULL
         GROUP BY s.name, n._row, n._raw, n.raw_hash""",
         {"run_id": run_id, "policy": policy.id},
@@ -373,16 +366,14 @@ def _stage_held_orphans(con: duckdb.DuckDBPyConnection, policy: Policy, staged: 
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, started: datetime,
-                staged: list[tuple[str, str, str]], n_files: int, gx_success: bool) -> LoadResult:
-    names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged],  # noqa: F841
-                          "format": [s[1] for s in staged], "hash": [s[2] for s in staged]})
+                n_files: int, gx_success: bool) -> LoadResult:
     con.execute(
         """INSERT INTO load_files
         SELECT $run_id, s.name, s.format, s.hash, count(n._row),
                count(n._row) FILTER (WHERE g._row IS NOT NULL),
                count(n._row) FILTER (WHERE NOT d.is_dup AND g._row IS NULL),
                count(n._row) FILTER (WHERE d.is_dup)
-        FROM names s LEFT JOIN norm n ON n._src = s._src AND n._released_from IS NULL
+        FROM source_names s LEFT JOIN norm n ON n._src = s._src AND n._released_from IS NULL
         LEFT JOIN dup d ON d._src = n._src AND d._row = n._row
         LEFT JOIN good g ON g._src = n._src AND g._row = n._row
         WHERE s._src < $n_files
@@ -430,6 +421,9 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         run_row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()
         run_id = int(run_row[0]) if run_row else 1
         _stage_held_orphans(con, policy, staged)
+        source_names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged],  # noqa: F841
+                                     "format": [s[1] for s in staged], "hash": [s[2] for s in staged]})
+        con.execute("CREATE TEMP TABLE source_names AS SELECT * FROM source_names")  # one row per source
         say("normalising")
         _normalise(con, policy, now)
         _duplicates(con, policy)
@@ -437,9 +431,9 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         gx_success = _validate(con, policy, run_id)
         _cross_row_checks(con, policy)
         say("writing")
-        _insert_events(con, policy, run_id, key, staged)
-        _write_quarantine(con, policy, run_id, staged)
-        loaded = _record_run(con, policy, run_id, started, staged, n_files, gx_success)
+        _insert_events(con, policy, run_id, key)
+        _write_quarantine(con, policy, run_id)
+        loaded = _record_run(con, policy, run_id, started, n_files, gx_success)
         say("deriving items")
         queries.install_macros(con)
         derive.ensure_calendar(con, policy)

@@ -90,7 +90,7 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None
     keys = [r[0] for r in con.execute(
         f"SELECT DISTINCT unnest(json_keys(CASE WHEN {_IS_OBJECT} THEN line END)) FROM {table}_lines "
         "ORDER BY 1").fetchall()]
-    cols = ", ".join(f"CASE WHEN ok THEN json_extract_string(line, ?) END AS {_quote_ident(k)}" for k in keys)
+    cols = ", ".join(f"CASE WHEN ok THEN json_extract_string(line, ?) END AS {quote_ident(k)}" for k in keys)
     params = ["$." + _json_key(k) for k in keys]
     con.execute(
         f"""CREATE TEMP TABLE {table} AS
@@ -106,7 +106,7 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     names = [r[0] for r in con.execute("SELECT name FROM parquet_schema($p) WHERE name <> 'schema'",
                                        {"p": str(path)}).fetchall()]
-    cols = ", ".join(f"CAST({_quote_ident(n)} AS VARCHAR) AS {_quote_ident(n)}" for n in names)
+    cols = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR) AS {quote_ident(n)}" for n in names)
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT file_row_number + 1 AS _row, {cols} "
         "FROM read_parquet($p, file_row_number = true)",
@@ -114,7 +114,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> No
     )
 
 
-def _quote_ident(name: str) -> str:
+def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
