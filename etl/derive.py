@@ -49,8 +49,7 @@ def ensure_calendar(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
 
 def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> None:
     """Recompute the items whose events this run loaded (needs queries' calendar macros installed)."""
-    params = {"p": policy.id, "tz": policy.timezone, "n": policy.response_target_working_days,
-              "replies": list(REPLY_EVENTS)}
+    params = {"p": policy.id, "n": policy.response_target_working_days, "replies": list(REPLY_EVENTS)}
     con.execute(
         """CREATE TEMP TABLE touched AS
         SELECT DISTINCT platform, item_id FROM events
@@ -64,8 +63,8 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
             SELECT e.*, list_contains($replies, e.event_type) AS is_reply
             FROM events e JOIN touched t USING (platform, item_id) WHERE e.policy_id = $p),
         msg AS (
-            SELECT platform, item_id, arg_min(event_id, (event_time, event_id)) AS event_id,
-                   min(event_time) AS received_at, arg_min(account, (event_time, event_id)) AS account,
+            SELECT platform, item_id, min(event_time) AS received_at,
+                   arg_min(account, (event_time, event_id)) AS account,
                    arg_min(channel, (event_time, event_id)) AS channel,
                    arg_min(needs_response, (event_time, event_id)) AS needs_response
             FROM ev WHERE event_type = 'message_received' GROUP BY ALL),
@@ -76,19 +75,16 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                    min(event_time) FILTER (WHERE is_reply) AS resp_at,
                    arg_min(event_type, (event_time, event_id)) FILTER (WHERE is_reply) AS resp_type,
                    bool_or(event_type = 'signposted') AS signposted
-            FROM ev GROUP BY ALL),
-        dl AS (SELECT * FROM event_deadlines($p, ['message_received'], $n))
+            FROM ev GROUP BY ALL)
         SELECT $p, m.platform, m.item_id, m.received_at, m.account, m.channel, m.needs_response, a.categories,
-               a.resp_at, a.resp_id, a.resp_type, dl.receipt_day, dl.deadline_at,
-               office_seconds_at(cr.office_seconds_before, cr.is_working, cr.open_utc, cr.close_utc, a.resp_at)
-               - office_seconds_at(cm.office_seconds_before, cm.is_working, cm.open_utc, cm.close_utc, m.received_at),
-               NOT (cm.is_working AND m.received_at >= cm.open_utc AND m.received_at < cm.close_utc),
+               a.resp_at, a.resp_id, a.resp_type, receipt_day(cl.cal, m.received_at),
+               deadline_at(cl.cal, m.received_at, $n),
+               office_seconds_at(cl.cal, a.resp_at) - office_seconds_at(cl.cal, m.received_at),
+               NOT in_office_hours(cl.cal, m.received_at),
                a.signposted
         FROM msg m
         JOIN agg a USING (platform, item_id)
-        JOIN dl ON dl.event_id = m.event_id AND dl.platform = m.platform AND dl.item_id = m.item_id
-        JOIN calendar cm ON cm.policy_id = $p AND cm.day = CAST(timezone($tz, m.received_at) AS DATE)
-        LEFT JOIN calendar cr ON cr.policy_id = $p AND cr.day = CAST(timezone($tz, a.resp_at) AS DATE)""",
+        CROSS JOIN calendar_lists($p) cl""",
         params,
     )
     con.execute("DROP TABLE touched")

@@ -37,23 +37,15 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def deadline(con: duckdb.DuckDBPyConnection, at: datetime, policy: str = "cntw", n: int = 1) -> tuple[date, datetime]:
-    con.execute("DELETE FROM events")
-    con.execute("INSERT INTO events (policy_id, event_id, event_time, event_type) "
-                "VALUES (?, 'e', ?, 'message_received')", [policy, at])
-    row = con.execute("SELECT receipt_day, deadline_at FROM event_deadlines(?, ['message_received'], ?)",
-                      [policy, n]).fetchone()
+    row = con.execute("SELECT receipt_day(cal, $at), deadline_at(cal, $at, $n) FROM calendar_lists($p)",
+                      {"p": policy, "at": at, "n": n}).fetchone()
     assert row is not None
     return row[0], row[1].astimezone(UTC)
 
 
 def office_seconds(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, policy: str = "cntw") -> float:
     row = con.execute(
-        """SELECT office_seconds_at(c2.office_seconds_before, c2.is_working, c2.open_utc, c2.close_utc, $b)
-                - office_seconds_at(c1.office_seconds_before, c1.is_working, c1.open_utc, c1.close_utc, $a)
-           FROM calendar c1, calendar c2
-           WHERE c1.policy_id = $p AND c2.policy_id = $p
-             AND c1.day = CAST(timezone('Europe/London', $a) AS DATE)
-             AND c2.day = CAST(timezone('Europe/London', $b) AS DATE)""",
+        "SELECT office_seconds_at(cal, $b) - office_seconds_at(cal, $a) FROM calendar_lists($p)",
         {"a": start, "b": end, "p": policy}).fetchone()
     assert row is not None
     return float(row[0])

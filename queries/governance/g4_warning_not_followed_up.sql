@@ -10,11 +10,11 @@
 WITH known AS (
     SELECT * FROM events WHERE policy_id = $policy AND event_time <= $as_of),
 warnings AS (
-    SELECT w.platform, w.item_id, w.account, w.event_id, w.event_time, d.deadline_at
+    SELECT w.platform, w.item_id, w.account, w.event_id, w.event_time,
+           deadline_at(cl.cal, w.event_time, CAST($working_days AS INTEGER)) AS deadline_at
     FROM scope_events($policy, $received_from, $received_before, $platforms, $channels) w
-    JOIN event_deadlines($policy, ['warning_sent'], CAST($working_days AS INTEGER)) d
-      ON d.event_id = w.event_id AND d.platform = w.platform AND d.event_time = w.event_time
-    WHERE w.event_type = 'warning_sent' AND d.deadline_at < $as_of)
+    CROSS JOIN calendar_lists($policy) cl
+    WHERE w.event_type = 'warning_sent' AND deadline_at(cl.cal, w.event_time, CAST($working_days AS INTEGER)) < $as_of)
 SELECT w.platform, w.item_id, w.account,
        [w.event_id] AS evidence_event_ids, [w.event_time] AS evidence_times,
        'no ' || array_to_string(CAST($follow_up_actions AS VARCHAR[]), ', ') || ' by the deadline '
