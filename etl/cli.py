@@ -129,11 +129,17 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same log.")] = 1,
     daily_items: Annotated[int | None, typer.Option(help="Items a day (default: a mid-size trust).")] = None,
     bad_fraction: Annotated[float, typer.Option(help="Share of rows to corrupt, for data-quality demos.")] = 0.0,
+    start: Annotated[datetime | None, typer.Option("--start", formats=["%Y-%m-%d"],
+                                                    help="First day (default: the log ends on 1 Nov 2026).")] = None,
 ) -> None:
     """Write a realistic synthetic moderation log for a policy."""
     from etl.generate import generate_log, write_log
 
-    frame = generate_log(_policy(policy), days=days, seed=seed, daily_items=daily_items, bad_fraction=bad_fraction)
+    try:
+        frame = generate_log(_policy(policy), days=days, seed=seed, start=_day(start), daily_items=daily_items,
+                             bad_fraction=bad_fraction)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     write_log(frame, out)
     typer.echo(f"wrote {len(frame)} events to {out}")

@@ -76,12 +76,13 @@ def _unify_sql(con: duckdb.DuckDBPyConnection, table: str, index: int) -> str:
 
 
 def _stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | FrameSource],
-                   result: LoadResult, errors: list[str]) -> list[tuple[str, str, str]]:
-    """Stage every readable source; an unreadable one is reported and skipped, whole."""
-    staged: list[tuple[str, str, str]] = []  # (name, format, hash), index = position
+                   result: LoadResult, errors: list[str]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Stage every readable source; an unreadable one is reported and skipped, whole. Returns the staged
+    sources (name, format, hash; `_src` = position) and one SELECT per source in the shape of `stage`."""
+    staged: list[tuple[str, str, str]] = []
     selects = []
-    for source in sources:
-        table = f"src_{len(staged)}"
+    for position, source in enumerate(sources):
+        table = f"src_{position}"
         try:
             if isinstance(source, FrameSource):
                 readers.stage_frame(con, source, table)
@@ -92,13 +93,10 @@ def _stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | Fram
         except SourceError as exc:
             errors.append(str(exc))
             result.failed_files.append(str(source.name if isinstance(source, FrameSource) else source))
-            con.execute(f"DROP TABLE IF EXISTS {table}")
             continue
         selects.append(_unify_sql(con, table, len(staged)))
         staged.append((name, fmt, digest))
-    if selects:
-        con.execute("CREATE TEMP TABLE stage AS " + " UNION ALL ".join(selects))
-    return staged
+    return staged, selects
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> None:
@@ -106,7 +104,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) ->
     con.execute(
         f"""CREATE TEMP TABLE norm AS
         WITH t AS (
-            SELECT *,
+            SELECT _src, _row, _raw, _extra, _pre_reason, _released_from, event_id, text,
                 nullif(trim(event_time), '') AS time_text,
                 nullif(lower(trim(event_type)), '') AS n_event_type,
                 nullif(lower(trim(platform)), '') AS n_platform,
@@ -128,53 +126,62 @@ def _normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) ->
                      WHEN regexp_matches(time_text, '{OFFSET_RE}') THEN try_cast(time_text AS TIMESTAMPTZ)
                      ELSE local_to_utc(try_cast(time_text AS TIMESTAMP), $tz) END AS n_event_time
             FROM t)
-        SELECT *,
+        SELECT * EXCLUDE (event_id),
             coalesce(nullif(trim(event_id), ''),
                      'h-' || left(md5(concat_ws(chr(31), CAST(n_event_time AS VARCHAR), n_event_type, n_platform,
                                   n_item_id, n_account_id, n_channel, n_needs_response,
                                   array_to_string(n_categories, '|'), n_protected, n_actor, n_signposted_to,
                                   n_rationale, text)), 24)) AS n_event_id,
             CASE WHEN time_text IS NULL THEN NULL WHEN n_event_time IS NULL THEN 'unparseable'
-                 WHEN n_event_time > $now THEN 'future' ELSE 'ok' END AS time_status
+                 WHEN n_event_time > $now THEN 'future' ELSE 'ok' END AS time_status,
+            n_item_id IS NOT NULL AS has_item, n_account_id IS NOT NULL AS has_account
         FROM p""",
         {"tz": policy.timezone, "now": now},
     )
 
 
 def _duplicates(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
-    """Mark exact duplicates: the same raw row earlier in this load, already loaded, or held in quarantine."""
+    """Exact duplicates (`dup`, usually small): the same raw row earlier in this load, already loaded, or held
+    in quarantine. `live` is every other row."""
     con.execute(
         """CREATE TEMP TABLE dup AS
-        SELECT _src, _row, _released_from IS NULL AND (
-                   row_number() OVER (PARTITION BY raw_hash ORDER BY _released_from NULLS LAST, _src, _row) > 1
-                   OR raw_hash IN (SELECT raw_hash FROM events WHERE policy_id = $policy)
-                   OR raw_hash IN (SELECT raw_hash FROM quarantine
-                                   WHERE policy_id = $policy AND released_run_id IS NULL)) AS is_dup
-        FROM norm""",
+        WITH repeated AS (SELECT raw_hash FROM norm GROUP BY raw_hash HAVING count(*) > 1)
+        SELECT _src, _row FROM (
+            SELECT _src, _row, _released_from,
+                   row_number() OVER (PARTITION BY raw_hash ORDER BY _released_from NULLS LAST, _src, _row) AS k
+            FROM norm SEMI JOIN repeated USING (raw_hash))
+        WHERE k > 1 AND _released_from IS NULL
+        UNION
+        SELECT _src, _row FROM norm
+        WHERE _released_from IS NULL AND (
+            raw_hash IN (SELECT raw_hash FROM events WHERE policy_id = $policy)
+            OR raw_hash IN (SELECT raw_hash FROM quarantine WHERE policy_id = $policy AND released_run_id IS NULL))""",
         {"policy": policy.id},
     )
+    con.execute("CREATE TEMP VIEW live AS SELECT * FROM norm ANTI JOIN dup USING (_src, _row)")
+
+
+# The values Great Expectations validates, as `live` columns; one profile row per distinct combination.
+PROFILE_KEY = ("time_status", "n_event_type", "n_platform", "has_item", "has_account", "n_channel",
+               "n_needs_response", "n_categories", "n_protected", "n_signposted_to")
 
 
 def _profile(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per distinct combination of validated values (see etl.validate)."""
+    """The load's value profile (see etl.validate): `profiles` holds each combination's id and row count."""
+    key = ", ".join(PROFILE_KEY)
     con.execute(
-        """CREATE TEMP TABLE prof_rows AS
-        SELECT n._src, n._row, dense_rank() OVER (ORDER BY time_status, n_event_type, n_platform,
-                   n_item_id IS NOT NULL, n_account_id IS NOT NULL, n_channel, n_needs_response, n_categories,
-                   n_protected, n_signposted_to) - 1 AS _profile,
-               time_status, n_event_type, n_platform, n_item_id IS NOT NULL AS has_item,
-               n_account_id IS NOT NULL AS has_account, n_channel, n_needs_response, n_categories, n_protected,
-               n_signposted_to
-        FROM norm n JOIN dup d USING (_src, _row)
-        WHERE NOT d.is_dup AND n._pre_reason IS NULL""")
+        f"""CREATE TEMP TABLE profiles AS
+        SELECT row_number() OVER (ORDER BY {key}) - 1 AS _profile, *
+        FROM (SELECT {key}, count(*) AS n_rows
+              FROM live WHERE _pre_reason IS NULL GROUP BY ALL)""")
     return con.execute(
-        """SELECT DISTINCT _profile, time_status AS event_time, n_event_type AS event_type,
+        """SELECT _profile, time_status AS event_time, n_event_type AS event_type,
                n_platform AS platform, CASE WHEN has_item THEN 'yes' END AS item_id,
                CASE WHEN has_account THEN 'yes' END AS account_id, n_channel AS channel,
                n_needs_response AS needs_response,
                nullif(array_to_string(n_categories, '|'), '') AS category,
                n_protected AS protected_characteristic, n_signposted_to AS signposted_to
-        FROM prof_rows ORDER BY _profile""").df()
+        FROM profiles ORDER BY _profile""").df()
 
 
 # The reason written for a row failing each expectation, and the normalised column whose value `{v}` quotes.
@@ -210,10 +217,11 @@ def _validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bo
         columns=["key", "field", "_profile"])
     templates = pd.DataFrame(  # noqa: F841
         [(k, text, col or "") for k, (text, col) in REASONS.items()], columns=["key", "template", "value_col"])
+    match = " AND ".join(f"p.{c} IS NOT DISTINCT FROM n.{c}" for c in PROFILE_KEY)
     con.execute(
-        """CREATE TEMP TABLE fail AS
+        f"""CREATE TEMP TABLE fail AS
         SELECT n._src, n._row,
-               replace(t.template, '{v}', chr(39) || CASE t.value_col
+               replace(t.template, '{{v}}', chr(39) || CASE t.value_col
                    WHEN 'time_text' THEN n.time_text WHEN 'n_event_type' THEN n.n_event_type
                    WHEN 'n_platform' THEN n.n_platform WHEN 'n_channel' THEN n.n_channel
                    WHEN 'n_needs_response' THEN n.n_needs_response WHEN 'n_protected' THEN n.n_protected
@@ -222,15 +230,13 @@ def _validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bo
                        list_filter(n.n_categories, lambda c: NOT list_contains($codes, c)), ', ')
                    ELSE '' END || chr(39)) AS reason,
                f.field
-        FROM failing f JOIN templates t USING (key) JOIN prof_rows p USING (_profile)
-        JOIN norm n ON n._src = p._src AND n._row = p._row
+        FROM failing f JOIN templates t USING (key) JOIN profiles p USING (_profile)
+        JOIN (SELECT * FROM live WHERE _pre_reason IS NULL) n ON {match}
         UNION ALL
-        SELECT _src, _row, _pre_reason, 'source' FROM norm JOIN dup USING (_src, _row)
-        WHERE _pre_reason IS NOT NULL AND NOT is_dup""",
+        SELECT _src, _row, _pre_reason, 'source' FROM live WHERE _pre_reason IS NOT NULL""",
         {"codes": policy.category_codes},
     )
-    row_counts = con.execute("SELECT _profile, count(*) AS n FROM prof_rows GROUP BY ALL").df()
-    sizes = dict(zip(row_counts["_profile"], row_counts["n"], strict=True))
+    sizes = dict(con.execute("SELECT _profile, n_rows FROM profiles").fetchall())
     total = int(sum(sizes.values()))
     records = []
     for o in outcomes:
@@ -244,31 +250,37 @@ def _validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bo
 
 
 def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
-    """Set-wise checks across rows: id conflicts, orphans, replies before their message."""
+    """Set-wise checks across rows: id conflicts, orphans, replies before their message. `passing` (live rows
+    with no failure yet) is what they check; after them it is exactly the rows to load. The warehouse is
+    looked at only for the items and event ids this load names, so an increment costs what it brings."""
+    con.execute("CREATE TEMP VIEW passing AS SELECT * FROM live ANTI JOIN fail USING (_src, _row)")
     con.execute(
         """CREATE TEMP TABLE candidates AS
-        SELECT n.*,  -- exact duplicates are gone, so a second row with the same event id has other content
-               row_number() OVER (PARTITION BY n.n_event_id ORDER BY n._src, n._row) AS id_rank
-        FROM norm n JOIN dup d USING (_src, _row)
-        WHERE NOT d.is_dup AND NOT EXISTS (SELECT 1 FROM fail f WHERE f._src = n._src AND f._row = n._row)""")
+        SELECT _src, _row, n_event_id, raw_hash, n_event_type, n_platform, n_item_id, n_event_time FROM passing""")
     con.execute(
         """CREATE TEMP TABLE known_items AS
-        SELECT platform, item_id, min(event_time) AS received_at, arg_min(account, event_time) AS account
-        FROM (SELECT platform, item_id, event_time, account FROM events
-              WHERE policy_id = $policy AND event_type = 'message_received'
+        SELECT platform, item_id, min(received_at) AS received_at
+        FROM (SELECT platform, item_id, received_at FROM items
+              WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)
               UNION ALL
-              SELECT n_platform, n_item_id, n_event_time, NULL FROM candidates
-              WHERE n_event_type = 'message_received')
+              SELECT n_platform, n_item_id, n_event_time FROM candidates WHERE n_event_type = 'message_received')
         GROUP BY ALL""",
         {"policy": policy.id},
     )
     con.execute(
         """INSERT INTO fail
-        SELECT c._src, c._row,
-               'event_id: ' || chr(39) || c.n_event_id || chr(39) || ' already used by a different event', 'event_id'
-        FROM candidates c
-        LEFT JOIN (SELECT event_id, raw_hash FROM events WHERE policy_id = $policy) e ON e.event_id = c.n_event_id
-        WHERE e.raw_hash <> c.raw_hash OR c.id_rank > 1
+        WITH reused AS (SELECT n_event_id FROM candidates GROUP BY n_event_id HAVING count(*) > 1),
+        later AS (  -- exact duplicates are gone, so a second row with the same event id has other content
+            SELECT _src, _row, n_event_id FROM (
+                SELECT _src, _row, n_event_id, row_number() OVER (PARTITION BY n_event_id ORDER BY _src, _row) AS k
+                FROM candidates SEMI JOIN reused USING (n_event_id))
+            WHERE k > 1
+            UNION
+            SELECT c._src, c._row, c.n_event_id FROM candidates c
+            JOIN events e ON e.policy_id = $policy AND e.event_id = c.n_event_id AND e.raw_hash <> c.raw_hash)
+        SELECT _src, _row,
+               'event_id: ' || chr(39) || n_event_id || chr(39) || ' already used by a different event', 'event_id'
+        FROM later
         UNION ALL
         SELECT c._src, c._row, 'item_id: orphan: no message_received for ' || c.n_platform || ':' || c.n_item_id
                || ' in the warehouse or this load (it loads when its message arrives)', 'orphan'
@@ -290,24 +302,23 @@ def _pseudonym_table(con: duckdb.DuckDBPyConnection, key: bytes, name: str, pref
 
 
 def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, key: bytes) -> None:
-    con.execute(
-        """CREATE TEMP TABLE good AS SELECT c.* FROM candidates c
-        WHERE NOT EXISTS (SELECT 1 FROM fail f WHERE f._src = c._src AND f._row = c._row)""")
+    """Insert the passing rows with pseudonyms; a row naming no account takes its item's author."""
     _pseudonym_table(con, key, "account_map", "acct",
-                     "SELECT DISTINCT n_platform || ':' || n_account_id FROM good WHERE n_account_id IS NOT NULL")
-    actor = "n_actor"
+                     "SELECT DISTINCT n_platform || ':' || n_account_id FROM passing WHERE n_account_id IS NOT NULL")
+    actor, actor_join = "g.n_actor", ""
     if policy.pseudonymise_actors:
-        _pseudonym_table(con, key, "actor_map", "staff", "SELECT DISTINCT n_actor FROM good WHERE n_actor IS NOT NULL")
-        actor = "(SELECT pseudonym FROM actor_map WHERE raw = g.n_actor)"
+        _pseudonym_table(con, key, "actor_map", "staff",
+                         "SELECT DISTINCT n_actor FROM passing WHERE n_actor IS NOT NULL")
+        actor, actor_join = "am.pseudonym", "LEFT JOIN actor_map am ON am.raw = g.n_actor"
     con.execute(
         f"""INSERT INTO events
         WITH acc AS (
-            SELECT g.*, (SELECT pseudonym FROM account_map WHERE raw = g.n_platform || ':' || g.n_account_id) AS own
-            FROM good g),
+            SELECT g.*, m.pseudonym AS own FROM passing g
+            LEFT JOIN account_map m ON m.raw = g.n_platform || ':' || g.n_account_id),
         authors AS (
-            SELECT platform, item_id, arg_min(account, event_time) AS author FROM (
-                SELECT platform, item_id, account, event_time FROM events
-                WHERE policy_id = $policy AND event_type = 'message_received'
+            SELECT platform, item_id, arg_min(account, received_at) AS author FROM (
+                SELECT platform, item_id, account, received_at FROM items
+                WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)
                 UNION ALL
                 SELECT n_platform, n_item_id, own, n_event_time FROM acc WHERE n_event_type = 'message_received')
             GROUP BY ALL)
@@ -318,6 +329,7 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
                g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash
         FROM acc g
         LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id
+        {actor_join}
         JOIN source_names s ON s._src = g._src""",
         {"policy": policy.id, "run_id": run_id, "true_words": list(TRUE_WORDS)},
     )
@@ -336,54 +348,47 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: in
     # Orphans from earlier runs whose item has now arrived: loaded by this run, marked released.
     con.execute(
         """UPDATE quarantine SET released_run_id = $run_id
-        WHERE rowid IN (SELECT _released_from FROM good WHERE _released_from IS NOT NULL)""",
+        WHERE rowid IN (SELECT _released_from FROM passing WHERE _released_from IS NOT NULL)""",
         {"run_id": run_id},
     )
 
 
-def _stage_held_orphans(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[tuple[str, str, str]]) -> None:
-    """Put orphans held from earlier runs back into the stage, so an item arriving now lets them in."""
-    held = con.execute(
-        "SELECT count(*) FROM quarantine WHERE policy_id = $p AND orphan_only AND released_run_id IS NULL",
-        {"p": policy.id}).fetchone()
-    if not held or not held[0]:
-        return
-    cols = ", ".join(f"json_extract_string(raw_row, '$.{c}') AS {c}" for c in CANONICAL_COLUMNS)
-    base = len(staged)
+def _held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[tuple[str, str, str]]) -> str | None:
+    """A SELECT putting orphans held from earlier runs back into the stage, so an item arriving now lets them
+    in; the held sources join `staged`. None when nothing is held."""
     sources = con.execute(
         "SELECT DISTINCT source_file FROM quarantine WHERE policy_id = $p AND orphan_only AND released_run_id IS NULL",
         {"p": policy.id}).fetchall()
+    if not sources:
+        return None
+    base = len(staged)
     staged.extend((name, "held", "") for (name,) in sources)
-    lookup = pd.DataFrame({"source_file": [s[0] for s in sources],  # noqa: F841
+    lookup = pd.DataFrame({"policy_id": policy.id, "source_file": [s[0] for s in sources],  # noqa: F841
                            "_src": range(base, base + len(sources))})
-    con.execute(
-        f"""INSERT INTO stage
-        SELECT l._src, q.row_number, {cols}, q.raw_row, NULL::JSON, NULL, q.rowid
-        FROM quarantine q JOIN lookup l USING (source_file)
-        WHERE q.policy_id = $p AND q.orphan_only AND q.released_run_id IS NULL""",
-        {"p": policy.id},
-    )
+    con.execute("CREATE TEMP TABLE held_sources AS SELECT * FROM lookup")
+    cols = ", ".join(f"json_extract_string(raw_row, '$.{c}') AS {c}" for c in CANONICAL_COLUMNS)
+    return (f"SELECT l._src, q.row_number, {cols}, q.raw_row, NULL::JSON, NULL, q.rowid "
+            "FROM quarantine q JOIN held_sources l USING (policy_id, source_file) "
+            "WHERE q.orphan_only AND q.released_run_id IS NULL")
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, started: datetime,
                 n_files: int, gx_success: bool) -> LoadResult:
     con.execute(
         """INSERT INTO load_files
-        SELECT $run_id, s.name, s.format, s.hash, count(n._row),
-               count(n._row) FILTER (WHERE g._row IS NOT NULL),
-               count(n._row) FILTER (WHERE NOT d.is_dup AND g._row IS NULL),
-               count(n._row) FILTER (WHERE d.is_dup)
-        FROM source_names s LEFT JOIN norm n ON n._src = s._src AND n._released_from IS NULL
-        LEFT JOIN dup d ON d._src = n._src AND d._row = n._row
-        LEFT JOIN good g ON g._src = n._src AND g._row = n._row
-        WHERE s._src < $n_files
-        GROUP BY s._src, s.name, s.format, s.hash ORDER BY s._src""",
+        WITH rows_in AS (SELECT _src, count(*) AS n FROM norm GROUP BY _src),
+        dups AS (SELECT _src, count(*) AS n FROM dup GROUP BY _src),
+        bad AS (SELECT _src, count(DISTINCT _row) AS n FROM fail GROUP BY _src)
+        SELECT $run_id, s.name, s.format, s.hash, coalesce(r.n, 0),
+               coalesce(r.n, 0) - coalesce(d.n, 0) - coalesce(b.n, 0), coalesce(b.n, 0), coalesce(d.n, 0)
+        FROM source_names s LEFT JOIN rows_in r USING (_src) LEFT JOIN dups d USING (_src) LEFT JOIN bad b USING (_src)
+        WHERE s._src < $n_files ORDER BY s._src""",
         {"run_id": run_id, "n_files": n_files},
     )
     row = con.execute(
         "SELECT sum(rows_in), sum(loaded), sum(quarantined), sum(duplicates) FROM load_files WHERE run_id = $r",
         {"r": run_id}).fetchone()
-    released = con.execute("SELECT count(*) FROM good WHERE _released_from IS NOT NULL").fetchone()
+    released = con.execute("SELECT count(*) FROM passing WHERE _released_from IS NOT NULL").fetchone()
     assert row is not None and released is not None
     result = LoadResult(run_id, int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0),
                         int(released[0]))
@@ -412,7 +417,7 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
                     "CASE WHEN CAST(timezone(tz, timezone(tz, ts) - INTERVAL 1 HOUR) AS TIMESTAMP) = ts "
                     "THEN timezone(tz, ts) - INTERVAL 1 HOUR ELSE timezone(tz, ts) END")
         say("reading")
-        staged = _stage_sources(con, sources, result, errors)
+        staged, selects = _stage_sources(con, sources, result, errors)
         if not staged:
             return result, errors
         n_files = len(staged)
@@ -420,7 +425,8 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         derive.register_policy(con, policy)
         run_row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()
         run_id = int(run_row[0]) if run_row else 1
-        _stage_held_orphans(con, policy, staged)
+        held = _held_orphans_sql(con, policy, staged)
+        con.execute("CREATE TEMP VIEW stage AS " + " UNION ALL ".join(selects + ([held] if held else [])))
         source_names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged],  # noqa: F841
                                      "format": [s[1] for s in staged], "hash": [s[2] for s in staged]})
         con.execute("CREATE TEMP TABLE source_names AS SELECT * FROM source_names")  # one row per source

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -35,43 +36,42 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def _hash_text_file(path: Path) -> str:
-    """Hash a text file while checking, block by block, that it is UTF-8 and not empty."""
-    digest = hashlib.sha256()
+def _utf8_problem(path: Path) -> str | None:
+    """Why a text file is not usable UTF-8, naming the line, or None. Only run once DuckDB has refused the
+    file (DuckDB checks every byte while reading), to find the line for the message."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines_before = 0
-    seen_text = False
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
                 line = lines_before + block.count(b"\n", 0, max(exc.start, 0)) + 1
-                raise SourceError(
-                    f"{path}: not UTF-8 (invalid byte on line {line}); convert it first, e.g. "
-                    f"`iconv -f WINDOWS-1252 -t UTF-8 '{path.name}' > '{path.stem}-utf8{path.suffix}'`"
-                ) from None
+                return (f"{path}: not UTF-8 (invalid byte on line {line}); convert it first, e.g. "
+                        f"`iconv -f WINDOWS-1252 -t UTF-8 '{path.name}' > '{path.stem}-utf8{path.suffix}'`")
             lines_before += block.count(b"\n")
-            seen_text = seen_text or bool(block.strip())
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise SourceError(f"{path}: not UTF-8 (the file ends inside a character)") from None
-    if not seen_text:
-        raise SourceError(f"{path}: the file is empty (no header row)")
-    return digest.hexdigest()
+        return f"{path}: not UTF-8 (the file ends inside a character)"
+    return None
+
+
+def _is_blank(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return all(not block.strip() for block in iter(lambda: fh.read(1 << 22), b""))
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    """Read as strings in file order (not parallel: quoted fields may hold line breaks); rows are numbered
+    by a view over the table, not by copying it."""
     con.execute(
         f"CREATE TEMP TABLE {table}_raw AS SELECT * FROM read_csv($p, header = true, all_varchar = true, "
         "delim = ',', quote = '\"', escape = '\"', null_padding = true, max_line_size = 16777216, "
         "parallel = false)",
         {"p": str(path)},
     )
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, * FROM {table}_raw")
-    con.execute(f"DROP TABLE {table}_raw")
+    con.execute(f"CREATE TEMP VIEW {table} AS SELECT rowid + 1 AS _row, * FROM {table}_raw")
 
 
 _IS_OBJECT = "coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false)"
@@ -127,15 +127,20 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[
     fmt = detect_format(path)
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
-    digest = _hash_text_file(path) if fmt in {"csv", "jsonl"} else file_hash(path)
+    text = fmt in {"csv", "jsonl"}
+    if text and _is_blank(path):
+        raise SourceError(f"{path}: the file is empty (no header row)")
     stager = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}[fmt]
-    try:
-        stager(con, path, table)
-    except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0]
-        raise SourceError(f"{path}: cannot be read as {fmt.upper()}: {first_line}") from None
+    with ThreadPoolExecutor(1) as pool:  # hashing runs on the other core while DuckDB reads (both free the GIL)
+        digest = pool.submit(file_hash, path)
+        try:
+            stager(con, path, table)
+        except duckdb.Error as exc:
+            problem = _utf8_problem(path) if text else None
+            first_line = str(exc).strip().splitlines()[0]
+            raise SourceError(problem or f"{path}: cannot be read as {fmt.upper()}: {first_line}") from None
     check_columns(con, path, table)
-    return fmt, digest
+    return fmt, digest.result()
 
 
 def stage_frame(con: duckdb.DuckDBPyConnection, source: FrameSource, table: str) -> None:

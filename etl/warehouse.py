@@ -6,6 +6,7 @@ load holds the lock (DuckDB allows one read-write process per file).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +61,15 @@ MIGRATIONS: list[str] = [
 ]
 
 
+MEMORY_LIMIT_ENV = "MODAUDIT_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
 def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(db_path), read_only=read_only)
+    """DuckDB would otherwise take 80% of the machine's memory for a big load; past the limit it spills to
+    disk beside the warehouse, so a 10M-event load fits on a small server (set MODAUDIT_MEMORY_LIMIT)."""
+    con = duckdb.connect(str(db_path), read_only=read_only,
+                         config={"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)})
     con.execute("SET TimeZone = 'UTC'")
     return con
 
