@@ -7,6 +7,7 @@ Expectations) and the distinct account and staff ids (for the keyed pseudonyms).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from etl.sources import FrameSource, SourceError
 from etl.vocab import CANONICAL_COLUMNS, TRUE_WORDS
 
 Progress = Callable[[str], None]
+Staged = tuple[str, str, str, str | None]  # name, format, content hash, staging table (None: held orphans)
 OFFSET_RE = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
 
 
@@ -57,29 +59,41 @@ def _column_map(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dict[str, s
     return canon, extras
 
 
-def _unify_sql(con: duckdb.DuckDBPyConnection, table: str, index: int) -> str:
-    """A SELECT giving one staged source the shape of `stage`: canonical strings, raw JSON, pre-reasons."""
-    canon, extras = _column_map(con, table)
+def _raw_exprs(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
+    """SQL for a staged row as the source gave it (JSON, kept for quarantined rows only) and for its hash,
+    which finds exact duplicates: the source's column names and every value, NULL told apart from ''."""
     staged = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     raw_cols = [n for n in staged if not n.startswith("_")]
-    raw = "to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in raw_cols) + "))"
+    names = hashlib.md5(json.dumps(raw_cols).encode()).hexdigest()  # hex digits only: safe as a literal
+    as_json = "to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in raw_cols) + "))"
+    digest = (f"md5(concat_ws(chr(31), '{names}', "
+              + ", ".join(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), chr(30))" for n in raw_cols) + "))")
+    if "_json_error" in staged:
+        as_json = f"CASE WHEN _json_error IS NULL THEN {as_json} ELSE to_json(struct_pack(line := _line)) END"
+        digest = f"CASE WHEN _json_error IS NULL THEN {digest} ELSE md5(concat_ws(chr(31), 'line', _line)) END"
+    return as_json, digest
+
+
+def _unify_sql(con: duckdb.DuckDBPyConnection, table: str, index: int) -> str:
+    """A SELECT giving one staged source the shape of `stage`: canonical strings, raw hash, pre-reasons."""
+    canon, extras = _column_map(con, table)
+    staged = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     extra = ("to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in extras) + "))"
              if extras else "NULL::JSON")
     cols = ", ".join(f"CAST({quote_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
                      for c in CANONICAL_COLUMNS)
     reasons = ("_json_error" if "_json_error" in staged
                else "_reasons" if "_reasons" in staged else "NULL::VARCHAR")
-    if "_json_error" in staged:
-        raw = f"CASE WHEN _json_error IS NULL THEN {raw} ELSE to_json(struct_pack(line := _line)) END"
-    return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {raw} AS _raw, {extra} AS _extra, "
-            f"CAST({reasons} AS VARCHAR) AS _pre_reason, NULL::BIGINT AS _released_from FROM {table}")
+    return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {_raw_exprs(con, table)[1]} AS raw_hash, "
+            f"{extra} AS _extra, CAST({reasons} AS VARCHAR) AS _pre_reason, NULL::BIGINT AS _released_from "
+            f"FROM {table}")
 
 
 def _stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | FrameSource],
-                   result: LoadResult, errors: list[str]) -> tuple[list[tuple[str, str, str]], list[str]]:
+                   result: LoadResult, errors: list[str]) -> tuple[list[Staged], list[str]]:
     """Stage every readable source; an unreadable one is reported and skipped, whole. Returns the staged
-    sources (name, format, hash; `_src` = position) and one SELECT per source in the shape of `stage`."""
-    staged: list[tuple[str, str, str]] = []
+    sources (`_src` = position) and one SELECT per source in the shape of `stage`."""
+    staged: list[Staged] = []
     selects = []
     for position, source in enumerate(sources):
         table = f"src_{position}"
@@ -95,7 +109,7 @@ def _stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | Fram
             result.failed_files.append(str(source.name if isinstance(source, FrameSource) else source))
             continue
         selects.append(_unify_sql(con, table, len(staged)))
-        staged.append((name, fmt, digest))
+        staged.append((name, fmt, digest, table))
     return staged, selects
 
 
@@ -104,7 +118,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) ->
     con.execute(
         f"""CREATE TEMP TABLE norm AS
         WITH t AS (
-            SELECT _src, _row, _raw, _extra, _pre_reason, _released_from, event_id, text,
+            SELECT _src, _row, raw_hash, _extra, _pre_reason, _released_from, event_id, text,
                 nullif(trim(event_time), '') AS time_text,
                 nullif(lower(trim(event_type)), '') AS n_event_type,
                 nullif(lower(trim(platform)), '') AS n_platform,
@@ -117,8 +131,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) ->
                 nullif(lower(trim(protected_characteristic)), '') AS n_protected,
                 nullif(trim(actor), '') AS n_actor,
                 nullif(lower(trim(signposted_to)), '') AS n_signposted_to,
-                nullif(trim(rationale), '') AS n_rationale,
-                md5(CAST(_raw AS VARCHAR)) AS raw_hash
+                nullif(trim(rationale), '') AS n_rationale
             FROM stage),
         p AS (
             SELECT *,
@@ -335,14 +348,20 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
     )
 
 
-def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> None:
+def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, staged: list[Staged]) -> None:
+    """Quarantine the failed rows with every reason; the raw row is rebuilt as JSON only for them."""
+    raw = " UNION ALL ".join(
+        f"SELECT {index} AS _src, _row, {_raw_exprs(con, table)[0]} AS raw_row FROM {table} "
+        f"SEMI JOIN (SELECT _row FROM fail WHERE _src = {index}) USING (_row)"
+        for index, (_name, _fmt, _hash, table) in enumerate(staged) if table is not None)
     con.execute(
-        """INSERT INTO quarantine
-        SELECT $run_id, $policy, s.name, n._row, n._raw, n.raw_hash, list(f.reason ORDER BY f.reason),
+        f"""INSERT INTO quarantine
+        WITH raw AS ({raw})
+        SELECT $run_id, $policy, s.name, n._row, r.raw_row, n.raw_hash, list(f.reason ORDER BY f.reason),
                list(DISTINCT f.field), bool_and(f.field = 'orphan'), NULL
-        FROM fail f JOIN norm n USING (_src, _row) JOIN source_names s ON s._src = n._src
+        FROM fail f JOIN norm n USING (_src, _row) JOIN raw r USING (_src, _row) JOIN source_names s ON s._src = n._src
         WHERE n._released_from IS NULL
-        GROUP BY s.name, n._row, n._raw, n.raw_hash""",
+        GROUP BY s.name, n._row, r.raw_row, n.raw_hash""",
         {"run_id": run_id, "policy": policy.id},
     )
     # Orphans from earlier runs whose item has now arrived: loaded by this run, marked released.
@@ -353,7 +372,7 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: in
     )
 
 
-def _held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[tuple[str, str, str]]) -> str | None:
+def _held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[Staged]) -> str | None:
     """A SELECT putting orphans held from earlier runs back into the stage, so an item arriving now lets them
     in; the held sources join `staged`. None when nothing is held."""
     sources = con.execute(
@@ -362,12 +381,12 @@ def _held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: li
     if not sources:
         return None
     base = len(staged)
-    staged.extend((name, "held", "") for (name,) in sources)
+    staged.extend((name, "held", "", None) for (name,) in sources)
     lookup = pd.DataFrame({"policy_id": policy.id, "source_file": [s[0] for s in sources],  # noqa: F841
                            "_src": range(base, base + len(sources))})
     con.execute("CREATE TEMP TABLE held_sources AS SELECT * FROM lookup")
     cols = ", ".join(f"json_extract_string(raw_row, '$.{c}') AS {c}" for c in CANONICAL_COLUMNS)
-    return (f"SELECT l._src, q.row_number, {cols}, q.raw_row, NULL::JSON, NULL, q.rowid "
+    return (f"SELECT l._src, q.row_number, {cols}, q.raw_hash, NULL::JSON, NULL, q.rowid "
             "FROM quarantine q JOIN held_sources l USING (policy_id, source_file) "
             "WHERE q.orphan_only AND q.released_run_id IS NULL")
 
@@ -417,6 +436,7 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
                     "CASE WHEN CAST(timezone(tz, timezone(tz, ts) - INTERVAL 1 HOUR) AS TIMESTAMP) = ts "
                     "THEN timezone(tz, ts) - INTERVAL 1 HOUR ELSE timezone(tz, ts) END")
         say("reading")
+        validate.start_import()
         staged, selects = _stage_sources(con, sources, result, errors)
         if not staged:
             return result, errors
@@ -438,7 +458,7 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         _cross_row_checks(con, policy)
         say("writing")
         _insert_events(con, policy, run_id, key)
-        _write_quarantine(con, policy, run_id)
+        _write_quarantine(con, policy, run_id, staged)
         loaded = _record_run(con, policy, run_id, started, n_files, gx_success)
         say("deriving items")
         queries.install_macros(con)
