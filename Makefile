@@ -40,8 +40,12 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Benchmarks (bench/run.py): every size in turn; one size with e.g. `make bench BENCH_EVENTS=1000000`.
+BENCH_EVENTS ?= 1000000 10000000
+BENCH_OUT ?= bench/results/latest.md
+
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --events $(BENCH_EVENTS) --out $(BENCH_OUT)
 
 clean:
 	rm -rf $(VENV) data/demo data/*.duckdb data/*.duckdb.wal

@@ -17,7 +17,9 @@ import holidays
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from etl.cli import app
 from etl.generate import DEMO_END, generate_log, write_log
 from etl.load import load_sources
 from etl.policy import Policy, available_policies, get_policy
@@ -111,6 +113,29 @@ def test_explicit_start() -> None:
     frame = generate_log(get_policy("cntw"), days=14, seed=1, start=date(2024, 3, 25))
     days = local(frame[frame["event_type"] == "message_received"], get_policy("cntw")).dt.date
     assert days.min() == date(2024, 3, 25) and days.max() == date(2024, 4, 7)
+
+
+def test_cli_start_makes_a_next_day_increment_that_loads_after_its_history(tmp_path: Path, db: Path) -> None:
+    """What the benchmark's daily increment relies on: `--start` picks the first day, and a log of the day
+    after another log shares no item or event id with it, so both load whole into one warehouse."""
+    runner, day = CliRunner(), DEMO_END - timedelta(days=1)
+    history, increment = tmp_path / "history.csv", tmp_path / "increment.csv"
+    for out, start, days in ((history, day - timedelta(days=20), 20), (increment, day, 1)):
+        made = runner.invoke(app, ["generate", "--policy", "cntw", "--start", start.isoformat(), "--days", str(days),
+                                   "--daily-items", "30", "--out", str(out)])
+        assert made.exit_code == 0, made.output
+    old, new = (pd.read_csv(f, dtype=str) for f in (history, increment))
+    received = local(new[new["event_type"] == "message_received"], get_policy("cntw")).dt.date
+    assert set(received) == {day}
+    assert local(old, get_policy("cntw")).max().date() < day
+    assert not set(old["event_id"]) & set(new["event_id"]) and not set(old["item_id"]) & set(new["item_id"])
+    for out, rows in ((history, len(old)), (increment, len(new))):
+        result, errors = load_sources(db, get_policy("cntw"), [out], now=TEST_NOW)
+        assert errors == [] and result.counts() == {"rows_in": rows, "loaded": rows, "quarantined": 0,
+                                                    "duplicates": 0}
+    future = runner.invoke(app, ["generate", "--policy", "cntw", "--start", DEMO_END.isoformat(), "--days", "1",
+                                 "--out", str(tmp_path / "future.csv")])
+    assert future.exit_code == 2 and "future" in future.output
 
 
 @pytest.mark.parametrize("policy_id", available_policies())
