@@ -119,16 +119,18 @@ def wrap(text: str, width: int = TITLE_WIDTH) -> str:
 
 def _finish(fig: go.Figure, title: str, subtitle: str, *, height: int = 380, legend: bool = True) -> go.Figure:
     """The shared look: the finding as the title above the plot (the margin grows to fit it), the measure
-    as the subtitle, legend below, white background."""
+    as the subtitle, legend below, white background. The legend sits a fixed 75 px under the plot area
+    (Plotly places it in fractions of that area), so it clears the x-axis title on short charts too."""
     text = wrap(title)
     extra = 24 * text.count("<br>")
+    legend_y = -75 / max(height - 120, 100)
     fig.update_layout(
         template="simple_white", height=height + extra, font={"family": FONT, "size": 14},
         title={"text": text, "subtitle": {"text": subtitle, "font": {"size": 13, "color": "#555555"}},
                "x": 0, "xanchor": "left", "xref": "container", "yref": "paper", "y": 1, "yanchor": "bottom",
                "automargin": True, "pad": {"b": 26}, "font": {"size": 18}},
         margin={"l": 10, "r": 30, "t": 20, "b": 10}, showlegend=legend, hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0, "title": None},
+        legend={"orientation": "h", "yanchor": "top", "y": legend_y, "x": 0, "title": None},
     )
     return fig
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -151,13 +152,13 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
 ) -> None:
     """Serve the dashboard over a warehouse."""
-    import subprocess
-
     app_path = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
            "--server.headless", "true", "--", "--db", str(db.resolve())]
-    # Streamlit reads .streamlit/config.toml from its working directory: run it from the project root.
-    raise typer.Exit(subprocess.call(cmd, cwd=app_path.parent.parent))
+    # Streamlit reads .streamlit/config.toml from its working directory: run it from the project root. It
+    # replaces this process, so a kill or Ctrl-C reaches the server itself.
+    os.chdir(app_path.parent.parent)
+    os.execv(sys.executable, cmd)
 
 
 def _register_plugins() -> None:

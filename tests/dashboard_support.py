@@ -82,15 +82,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server(warehouse: Path) -> Iterator[str]:
-    """A real `streamlit run` of the dashboard over the test warehouse, from the repository root so that
-    .streamlit/config.toml applies; yields its base URL."""
+    """The dashboard served as users start it, `modaudit dashboard` (from another directory, to show that
+    .streamlit/config.toml still applies); yields its base URL. Stopping it must stop the server too."""
     port = _free_port()
-    root = APP.parent.parent
     log = (warehouse.parent / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--", "--db", str(warehouse)],
-        cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        [str(Path(sys.executable).parent / "modaudit"), "dashboard", "--db", str(warehouse), "--port", str(port)],
+        cwd=warehouse.parent, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -107,3 +105,5 @@ def server(warehouse: Path) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+        with pytest.raises(OSError):  # the server went with the process
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
