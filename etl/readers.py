@@ -62,15 +62,19 @@ def _is_blank(path: Path) -> bool:
         return all(not block.strip() for block in iter(lambda: fh.read(1 << 22), b""))
 
 
+CSV_OPTIONS = ("header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
+               "max_line_size = 16777216")
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
-    """Read as strings in file order (not parallel: quoted fields may hold line breaks); rows are numbered
-    by a view over the table, not by copying it."""
-    con.execute(
-        f"CREATE TEMP TABLE {table}_raw AS SELECT * FROM read_csv($p, header = true, all_varchar = true, "
-        "delim = ',', quote = '\"', escape = '\"', null_padding = true, max_line_size = 16777216, "
-        "parallel = false)",
-        {"p": str(path)},
-    )
+    """Read as strings, in file order; rows are numbered by a view over the table, not by copying it.
+    The parallel reader is tried first; a file it refuses (a row short of fields needs `null_padding`, which
+    it cannot combine with line breaks inside quotes) is read again by the single-threaded one."""
+    sql = f"CREATE TEMP TABLE {table}_raw AS SELECT * FROM read_csv($p, {CSV_OPTIONS}, {{}})"
+    try:
+        con.execute(sql.format("parallel = true, null_padding = false"), {"p": str(path)})
+    except duckdb.Error:
+        con.execute(sql.format("parallel = false, null_padding = true"), {"p": str(path)})
     con.execute(f"CREATE TEMP VIEW {table} AS SELECT rowid + 1 AS _row, * FROM {table}_raw")
 
 
