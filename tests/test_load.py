@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
+from etl import warehouse
 from etl.load import load_sources
 from etl.policy import get_policy
 from tests.conftest import TEST_NOW, canonical_csv, ev, msg, query
@@ -226,3 +228,26 @@ def test_csv_with_bom_jsonl_with_broken_line_and_parquet(db: Path, tmp_path: Pat
     assert results[".csv"] == results[".jsonl"] == results[".parquet"]
     assert query(db.with_name("jsonl.duckdb"), "SELECT row_number, reasons FROM quarantine") == [
         (2, ['line is not a JSON object: {"event_id": "broken", '])]
+
+
+def test_an_item_touched_by_later_loads_stays_one_row(db: Path, load_rows) -> None:
+    """items has no key index (warehouse migration 2): the refresh itself must replace, never add."""
+    load_rows([msg("1", "2025-03-03T10:00:00Z"), msg("2", "2025-03-03T10:05:00Z")])
+    load_rows([ev("r1", "response_sent", "1", "2025-03-03T11:00:00Z", actor="Sam")])
+    load_rows([ev("h1", "hidden", "1", "2025-03-03T12:00:00Z", category="abuse"), msg("3", "2025-03-04T09:00:00Z")])
+    assert query(db, "SELECT item_id, count(*) FROM items GROUP BY ALL ORDER BY 1") == [("1", 1), ("2", 1), ("3", 1)]
+    assert query(db, "SELECT first_response_event_id, categories FROM items WHERE item_id = '1'") == [("r1", ["abuse"])]
+
+
+def test_migrating_a_first_schema_warehouse_keeps_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
+    con.execute(warehouse.MIGRATIONS[0])
+    con.execute("INSERT INTO schema_migrations VALUES (1, now())")
+    con.execute("INSERT INTO items (policy_id, platform, item_id) VALUES ('cntw', 'x', '1')")
+    warehouse.migrate(con)
+    assert con.execute("SELECT policy_id, platform, item_id FROM items").fetchall() == [("cntw", "x", "1")]
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (len(warehouse.MIGRATIONS),)
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'items'").fetchone() == (0,)
+    con.close()
