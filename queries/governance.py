@@ -19,7 +19,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from scipy.stats import norm
 
 from etl.policy import Policy
 from etl.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
@@ -145,7 +144,9 @@ def consistency(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
 
 def _two_proportion(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     """Pooled two-proportion z-test: (z, two-sided p). Equal all-or-nothing rates give z = 0, p = 1;
-    with nobody to compare against there is no test (NaN)."""
+    with nobody to compare against there is no test (NaN). The two-sided normal tail is erfc(|z|/√2), from
+    the standard library: scipy.stats gave the same p (to a few units in the last place) but cost most of
+    a second of import in every `modaudit summary`."""
     if n1 == 0 or n2 == 0:
         return math.nan, math.nan
     pooled = (x1 + x2) / (n1 + n2)
@@ -153,7 +154,7 @@ def _two_proportion(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     if se == 0:
         return 0.0, 1.0
     z = (x1 / n1 - x2 / n2) / se
-    return z, float(2 * norm.sf(abs(z)))
+    return z, math.erfc(abs(z) / math.sqrt(2))
 
 
 def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:

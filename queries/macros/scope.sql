@@ -2,6 +2,9 @@
 -- Parameters of every query that uses them: $policy, $received_from, $received_before (UTC instants of
 -- local midnights, NULL = open), $platforms, $channels (lists, NULL = all).
 -- An account event that names no item has no receipt time: it is in scope when its own time is in the range.
+-- scope_events joins the events to the items already filtered (not to every item and then filtered), so
+-- the hash table is built on the scope's items only; an event naming an item always has that item (the
+-- loader holds an event back until its message arrives), so the inner join loses nothing.
 CREATE OR REPLACE TEMP MACRO scope_items(policy, received_from, received_before, platforms, channels) AS TABLE
 SELECT i.*
 FROM items i
@@ -15,13 +18,17 @@ CREATE OR REPLACE TEMP MACRO scope_events(policy, received_from, received_before
 SELECT e.*, i.received_at, i.channel AS item_channel,
        list_distinct(list_concat(coalesce(e.categories, []), coalesce(i.categories, []))) AS all_categories
 FROM events e
-LEFT JOIN items i ON i.policy_id = e.policy_id AND i.platform = e.platform AND i.item_id = e.item_id
-WHERE e.policy_id = policy
+JOIN items i ON i.platform = e.platform AND i.item_id = e.item_id
+WHERE e.policy_id = policy AND i.policy_id = policy
+  AND (received_from IS NULL OR i.received_at >= received_from)
+  AND (received_before IS NULL OR i.received_at < received_before)
+  AND (platforms IS NULL OR list_contains(platforms, i.platform))
+  AND (channels IS NULL OR list_contains(channels, i.channel))
+UNION ALL
+SELECT e.*, CAST(NULL AS TIMESTAMPTZ) AS received_at, CAST(NULL AS VARCHAR) AS item_channel,
+       list_distinct(coalesce(e.categories, [])) AS all_categories
+FROM events e
+WHERE e.policy_id = policy AND e.item_id IS NULL AND channels IS NULL
   AND (platforms IS NULL OR list_contains(platforms, e.platform))
-  AND (CASE WHEN e.item_id IS NULL
-            THEN channels IS NULL
-                 AND (received_from IS NULL OR e.event_time >= received_from)
-                 AND (received_before IS NULL OR e.event_time < received_before)
-            ELSE (received_from IS NULL OR i.received_at >= received_from)
-                 AND (received_before IS NULL OR i.received_at < received_before)
-                 AND (channels IS NULL OR list_contains(channels, i.channel)) END);
+  AND (received_from IS NULL OR e.event_time >= received_from)
+  AND (received_before IS NULL OR e.event_time < received_before);
