@@ -4,20 +4,27 @@ Each metric is a file `queries/<name>.sql` whose header comment says what it ans
 parameters it takes. Python runs them by name with bound parameters (`$policy`, `$date_from`, ...),
 never by formatting values into SQL text. Shared scoping logic (the filtered set of items and events)
 lives in `queries/macros/*.sql`, created as temporary macros on every connection.
+
+`run` gives a pandas frame (the dashboard's tables and charts); `records` gives plain rows, for callers that
+need a few figures and should not pay for importing pandas (`modaudit summary`), so pandas is imported by
+DuckDB when a frame is first asked for, never by this module.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pandas as pd
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 QUERY_DIR = Path(__file__).parent
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -78,16 +85,53 @@ def query_names() -> list[str]:
     )
 
 
+@cache
+def macros_text() -> str:
+    """Every macro file as one script: one execute (one parse) per connection instead of one per file."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted((QUERY_DIR / "macros").glob("*.sql")))
+
+
+# Connections that already hold the macros: they are temporary (per connection), and parsing them again costs
+# as much as a small query, which a page or a summary would otherwise pay once per helper it calls.
+_HAS_MACROS: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    for path in sorted((QUERY_DIR / "macros").glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    """Create (or replace) the shared macros on this connection, whatever it already holds."""
+    con.execute(macros_text())
+    _HAS_MACROS.add(con)
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run a named query, binding exactly the parameters its text uses."""
+def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Install the macros unless this connection already has them (read paths that may be nested)."""
+    if con not in _HAS_MACROS:
+        install_macros(con)
+
+
+def _bound(name: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A named query's text and exactly the parameters it uses, taken from `params`."""
     sql = sql_text(name)
     wanted = set(_PARAM.findall(_COMMENT.sub("", sql)))
     missing = wanted - params.keys()
     if missing:
         raise KeyError(f"query {name!r} needs parameters {sorted(missing)}")
-    return con.execute(sql, {k: params[k] for k in wanted}).df()
+    return sql, {k: params[k] for k in wanted}
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run a named query, binding exactly the parameters its text uses."""
+    return con.execute(*_bound(name, params)).df()
+
+
+def records(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any],
+            columns: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Run a named query as `run` does, its rows as plain dicts (NULL is None, times are aware datetimes).
+    `columns` keeps only those output columns, by name: DuckDB then leaves the others uncomputed (a rule's
+    evidence lists, when only its subjects are wanted) and Python does not convert them."""
+    sql, bound = _bound(name, params)
+    if columns:
+        relation = con.sql(sql, params=bound).select(*columns)
+        return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
+    cursor = con.execute(sql, bound)
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

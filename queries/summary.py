@@ -15,12 +15,10 @@ import duckdb
 
 from etl.policy import Policy
 from etl.warehouse import reader
-from queries import Scope, governance, install_macros, run
+from queries import Scope, ensure_macros, governance, records
+from queries.governance import default_as_of
 
-
-def default_as_of(con: duckdb.DuckDBPyConnection, policy_id: str) -> datetime | None:
-    value = run(con, "as_of", {"policy": policy_id})["as_of"].iloc[0]
-    return None if value is None or value != value else value.to_pydatetime()
+__all__ = ["build_summary", "default_as_of", "render_table", "summary_from_db"]
 
 
 def _number(value: Any) -> float | None:
@@ -29,14 +27,16 @@ def _number(value: Any) -> float | None:
 
 def build_summary(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
                   as_of: datetime | None = None) -> dict[str, Any]:
-    install_macros(con)
+    """The SPEC §5 object. Rows are read as plain records and governance as subjects only (no evidence
+    frames, no G8, which the summary leaves out), so the command never imports pandas."""
+    ensure_macros(con)
     as_of = as_of or default_as_of(con, policy.id)
     params = {**scope.params(policy.timezone), "as_of": as_of}
-    items = run(con, "summary_items", params).iloc[0]
-    response = run(con, "summary_response", params).iloc[0]
-    categories = run(con, "summary_categories", params)
-    actions = run(con, "summary_actions", params)
-    findings = governance.findings(con, policy, scope, as_of) if as_of else None
+    items = records(con, "summary_items", params)[0]
+    response = records(con, "summary_response", params)[0]
+    categories = records(con, "summary_categories", params)
+    actions = records(con, "summary_actions", params)
+    subjects = governance.item_subjects(con, policy, scope, as_of) if as_of else None
     return {
         "policy": policy.id,
         "as_of": as_of.isoformat() if as_of else None,
@@ -46,9 +46,9 @@ def build_summary(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
             "pending": int(response["pending"]), "met_rate": _number(response["met_rate"]),
             "median_business_hours_to_first_response": _number(response["median_business_hours_to_first_response"]),
         },
-        "categories": {str(r.code): int(r.items) for r in categories.itertuples()},
-        "actions": {str(r.event_type): int(r.events) for r in actions.itertuples()},
-        "governance": governance.summary_governance(findings, policy),
+        "categories": {str(r["code"]): int(r["items"]) for r in categories},
+        "actions": {str(r["event_type"]): int(r["events"]) for r in actions},
+        "governance": governance.summary_governance(subjects, policy),
     }
 
 

@@ -5,19 +5,33 @@
 -- One row per such item in scope; evidence: its message_received and the events carrying those codes.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of,
 --   $categories (the handling codes that call for signposting).
-WITH known AS (
-    SELECT * FROM events WHERE policy_id = $policy AND event_time <= $as_of)
-SELECT i.platform, i.item_id, i.account,
-       list(e.event_id ORDER BY e.event_time, e.event_id) AS evidence_event_ids,
-       list(e.event_time ORDER BY e.event_time, e.event_id) AS evidence_times,
-       'not signposted by the response deadline ' || strftime(i.deadline_at, '%Y-%m-%d %H:%M UTC')
-           || ' (codes: ' || array_to_string(list_sort(list_intersect(i.categories, CAST($categories AS VARCHAR[]))), ', ')
+-- The item's stored codes are the union over all its events, so an item without one of these codes there
+-- cannot have one known at as-of, and an item whose first reply, by as-of, was a signposting is cleared:
+-- both are settled from `items` alone, and only the remaining candidates have their events read.
+WITH candidates AS (
+    SELECT platform, item_id, account, deadline_at, categories
+    FROM scope_items($policy, $received_from, $received_before, $platforms, $channels)
+    WHERE deadline_at < $as_of
+      AND list_has_any(categories, CAST($categories AS VARCHAR[]))
+      AND NOT coalesce(first_response_type = 'signposted' AND first_response_at <= $as_of, false)),
+judged AS (
+    SELECT e.platform, e.item_id,
+           bool_or(e.event_type = 'signposted') AS signposted,
+           bool_or(list_has_any(e.categories, CAST($categories AS VARCHAR[]))) AS coded,
+           list(e.event_id ORDER BY e.event_time, e.event_id)
+               FILTER (WHERE e.event_type = 'message_received'
+                             OR list_has_any(e.categories, CAST($categories AS VARCHAR[]))) AS evidence_event_ids,
+           list(e.event_time ORDER BY e.event_time, e.event_id)
+               FILTER (WHERE e.event_type = 'message_received'
+                             OR list_has_any(e.categories, CAST($categories AS VARCHAR[]))) AS evidence_times
+    FROM events e
+    SEMI JOIN candidates c ON c.platform = e.platform AND c.item_id = e.item_id
+    WHERE e.policy_id = $policy AND e.event_time <= $as_of
+    GROUP BY e.platform, e.item_id)
+SELECT c.platform, c.item_id, c.account, j.evidence_event_ids, j.evidence_times,
+       'not signposted by the response deadline ' || strftime(c.deadline_at, '%Y-%m-%d %H:%M UTC')
+           || ' (codes: ' || array_to_string(list_sort(list_intersect(c.categories, CAST($categories AS VARCHAR[]))), ', ')
            || ')' AS detail
-FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i
-JOIN known e ON e.platform = i.platform AND e.item_id = i.item_id
-            AND (e.event_type = 'message_received' OR list_has_any(e.categories, CAST($categories AS VARCHAR[])))
-WHERE i.deadline_at < $as_of
-  AND NOT EXISTS (SELECT 1 FROM known s
-                  WHERE s.event_type = 'signposted' AND s.platform = i.platform AND s.item_id = i.item_id)
-GROUP BY i.platform, i.item_id, i.account, i.deadline_at, i.categories
-HAVING bool_or(list_has_any(e.categories, CAST($categories AS VARCHAR[])));
+FROM candidates c
+JOIN judged j ON j.platform = c.platform AND j.item_id = c.item_id
+WHERE j.coded AND NOT j.signposted;
