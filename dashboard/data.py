@@ -74,7 +74,8 @@ class View:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def _run(db: str, _stamp: tuple[int, int, int], name: str, params: dict[str, Any]) -> pd.DataFrame:
     with reader(db) as con:
-        queries.install_macros(con)
+        if queries.uses_macros(name):  # parsing them costs as much as a small query: only when needed
+            queries.install_macros(con)
         return queries.run(con, name, params)
 
 
@@ -123,54 +124,72 @@ def as_of(db: str, policy_id: str) -> datetime | None:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _summary(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> dict[str, Any]:
-    scope = Scope.model_validate_json(scope_json)
+def _summaries(db: str, _stamp: tuple[int, int, int], scopes_json: tuple[str, ...],
+               as_of: datetime) -> list[dict[str, Any]]:
+    scopes = [Scope.model_validate_json(s) for s in scopes_json]
     with reader(db) as con:
-        return build_summary(con, get_policy(scope.policy), scope, as_of)
+        return [build_summary(con, get_policy(scope.policy), scope, as_of) for scope in scopes]
+
+
+def summaries(*views: View) -> list[dict[str, Any]]:
+    """The SPEC §5 summary for each view (the same object `modaudit summary` prints), all read on one
+    connection: the Overview compares two periods, and each connection costs its opening and macros."""
+    first = views[0]
+    return _summaries(first.db, stamp(first.db), tuple(v.scope.model_dump_json() for v in views), first.as_of)
 
 
 def summary(view: View) -> dict[str, Any]:
     """The SPEC §5 summary for the view: the same object `modaudit summary` prints."""
-    return _summary(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
+    return summaries(view)[0]
+
+
+@dataclass(frozen=True)
+class Governance:
+    """Everything the Governance review shows: the findings of every enabled rule and G8's table."""
+
+    findings: pd.DataFrame
+    consistency: pd.DataFrame
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _findings(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> pd.DataFrame:
+def _governance(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> Governance:
     scope = Scope.model_validate_json(scope_json)
+    policy = get_policy(scope.policy)
     with reader(db) as con:
-        queries.install_macros(con)
-        return governance.findings(con, get_policy(scope.policy), scope, as_of)
+        table = governance.consistency(con, policy, scope, as_of)
+        return Governance(governance.findings(con, policy, scope, as_of, moderators=table), table)
+
+
+def governance_review(view: View) -> Governance:
+    """Findings and moderator consistency on one connection, G8 worked out once for both (its findings are
+    rows of its table)."""
+    return _governance(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
 
 
 def findings(view: View) -> pd.DataFrame:
     """Governance findings (rule, subject, evidence_event_ids, evidence_times, detail, clause)."""
-    return _findings(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
-
-
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _consistency(db: str, _stamp: tuple[int, int, int], scope_json: str) -> pd.DataFrame:
-    scope = Scope.model_validate_json(scope_json)
-    with reader(db) as con:
-        queries.install_macros(con)
-        return governance.consistency(con, get_policy(scope.policy), scope)
+    return governance_review(view).findings
 
 
 def consistency(view: View) -> pd.DataFrame:
     """Moderator consistency (rule G8): each moderator's removal rate per category against the team's."""
-    return _consistency(view.db, stamp(view.db), view.scope.model_dump_json())
+    return governance_review(view).consistency
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _account_history(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> pd.DataFrame:
+def _account_history(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime,
+                     min_violation_items: int) -> pd.DataFrame:
     scope = Scope.model_validate_json(scope_json)
     with reader(db) as con:
-        return governance.account_history(con, get_policy(scope.policy), scope, as_of)
+        return governance.account_history(con, get_policy(scope.policy), scope, as_of, min_violation_items)
 
 
-def account_history(view: View) -> pd.DataFrame:
-    """Per pseudonymised account: items, violation items, warnings, removals, blocks, and whether it is a
-    repeat offender in the sense of rule G2 — the same history the governance rules rest on."""
-    return _account_history(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
+def account_history(view: View, min_violation_items: int = 0) -> pd.DataFrame:
+    """Per pseudonymised account with at least `min_violation_items` violating items: items, violation items,
+    warnings, removals, blocks, and whether it is a repeat offender in the sense of rule G2 — the same
+    history the governance rules rest on. Ask for the fewest the page can show: every account of a year is
+    tens of thousands of rows to work out and to pickle into the cache."""
+    return _account_history(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of, min_violation_items)
 
 
 def export_findings(frame: pd.DataFrame, suffix: str) -> bytes:

@@ -91,6 +91,16 @@ def macros_text() -> str:
     return "\n".join(path.read_text(encoding="utf-8") for path in sorted((QUERY_DIR / "macros").glob("*.sql")))
 
 
+_MACRO_NAME = re.compile(r"CREATE OR REPLACE TEMP MACRO ([a-z_][a-z0-9_]*)", re.IGNORECASE)
+
+
+@cache
+def uses_macros(name: str) -> bool:
+    """Whether a named query calls any of the shared macros (else a connection need not install them)."""
+    called = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", _COMMENT.sub("", sql_text(name)), re.IGNORECASE))
+    return not called.isdisjoint(_MACRO_NAME.findall(macros_text()))
+
+
 # Connections that already hold the macros: they are temporary (per connection), and parsing them again costs
 # as much as a small query, which a page or a summary would otherwise pay once per helper it calls.
 _HAS_MACROS: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()

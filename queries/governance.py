@@ -219,13 +219,16 @@ def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def account_history(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
-                    as_of: datetime | None = None) -> pd.DataFrame:
+                    as_of: datetime | None = None, min_violation_items: int = 0) -> pd.DataFrame:
     """Per pseudonymised account: items, violation items, warnings, removals, blocks, a monthly timeline,
-    and whether it meets G2's repeat-offender threshold at as-of (the evidence G2 exempts a block on)."""
+    and whether it meets G2's repeat-offender threshold at as-of (the evidence G2 exempts a block on).
+    Only accounts with at least `min_violation_items` violation items: a page listing repeat offenders
+    asks for those, and every other account is then never worked out (or shipped to the page)."""
     rule = policy.rules.G2_block_without_warning
     params = _params(con, policy, scope, _resolve_as_of(con, policy, scope, as_of))
     return run(con, "governance/account_history",
-               {**params, "repeat_window_days": rule.repeat_window_days, "repeat_min_items": rule.repeat_min_items})
+               {**params, "repeat_window_days": rule.repeat_window_days, "repeat_min_items": rule.repeat_min_items,
+                "min_violation_items": min_violation_items})
 
 
 def neutralise(value: Any) -> Any:

@@ -8,12 +8,15 @@ import streamlit as st
 from dashboard import data, ui
 from dashboard import figures as fx
 
+MIN_ITEMS = 2  # the fewest violating items that make a repeat offender here (the number input's minimum)
+
 
 def _repeat_offenders(view: data.View) -> None:
     st.subheader("Repeat offenders")
-    min_items = int(st.number_input("Accounts with at least this many items in a violation category", min_value=2,
-                                    max_value=50, value=2, step=1, key="min_items", width=360))
-    history = data.account_history(view)
+    min_items = int(st.number_input("Accounts with at least this many items in a violation category",
+                                    min_value=MIN_ITEMS, max_value=50, value=MIN_ITEMS, step=1, key="min_items",
+                                    width=360))
+    history = data.account_history(view, min_violation_items=MIN_ITEMS)  # one cached list for every choice
     frame = history[history["violation_items"] >= min_items].sort_values(
         ["violation_items", "removals", "platform", "account"], ascending=[False, False, True, True])
     if frame.empty:

@@ -38,9 +38,8 @@ def _evidence(view: data.View, findings: pd.DataFrame) -> None:
             ui.timeline(view, row["platform"], row["item_id"])
 
 
-def _consistency(view: data.View) -> None:
+def _consistency(view: data.View, table: pd.DataFrame) -> None:
     st.subheader("Moderator consistency")
-    table = data.consistency(view)
     ui.chart(fx.consistency_dots(table, fx.category_labels(view.policy)))
     shown = table[table["enough_data"]].assign(
         category_name=lambda f: f["category"].map(fx.category_labels(view.policy)))
@@ -60,7 +59,8 @@ def _consistency(view: data.View) -> None:
 def render(view: data.View) -> None:
     ui.header(view, "Governance review", "Decisions tested against the rules of the published policy. Each "
                                          "finding names the events that prove it.")
-    findings = data.findings(view)
+    review = data.governance_review(view)
+    findings = review.findings
     ui.chart(fx.findings_by_rule(_counts(view, findings)))
     zone = view.policy.timezone
     for name, rule in view.policy.rules.enabled().items():
@@ -78,14 +78,18 @@ def render(view: data.View) -> None:
                 st.caption(ui.local_note(view))
     if not findings.empty:
         ui.section(lambda: _evidence(view, findings))
+        # The files are written only when a button is clicked (Streamlit calls the function then, on its own
+        # thread, without rerunning the page): building both on every run cost half a second at 3,000 findings.
         left, right, _ = st.columns([1, 1, 2])
-        left.download_button("Download findings (CSV)", data.export_findings(findings, ".csv"),
-                             file_name=f"{view.policy.id}-findings.csv", mime="text/csv", icon=":material/download:")
-        right.download_button("Download findings (Excel)", data.export_findings(findings, ".xlsx"),
+        left.download_button("Download findings (CSV)", lambda: data.export_findings(findings, ".csv"),
+                             file_name=f"{view.policy.id}-findings.csv", mime="text/csv", icon=":material/download:",
+                             on_click="ignore")
+        right.download_button("Download findings (Excel)", lambda: data.export_findings(findings, ".xlsx"),
                               file_name=f"{view.policy.id}-findings.xlsx", icon=":material/download:",
-                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                              on_click="ignore")
     if view.policy.rules.G8_moderator_inconsistency.enabled:
-        ui.section(lambda: _consistency(view))
+        ui.section(lambda: _consistency(view, review.consistency))
 
 
 ui.run_page(render)

@@ -29,7 +29,8 @@ def render(view: data.View) -> None:
     if before and before.scope.date_from and before.scope.date_from < view.first_day:
         st.caption(f"No comparison with the period before: the data start on {view.first_day:%-d %B %Y}.")
         before = None
-    cards = headlines(data.summary(view), data.summary(before) if before else None)
+    now, *previous = data.summaries(view, *([before] if before else []))
+    cards = headlines(now, previous[0] if previous else None)
     for row in (cards[:4], cards[4:]):
         for column, card in zip(st.columns(len(row)), row, strict=True):
             column.metric(card.label, card.value, card.delta, delta_color=card.colour, delta_arrow=card.arrow,

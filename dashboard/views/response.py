@@ -11,10 +11,40 @@ from dashboard import data, ui
 from dashboard import figures as fx
 
 CAP_HOURS = 24  # three office days; anything slower is one bar
+PICK_LIMIT = 100  # items of each list offered to open at once; a search by item id reaches any other
 
 
-def _item_key(row: pd.Series) -> str:
-    return f"{row['platform']}:{row['item_id']}"
+def _labels(codes: pd.Series, labels: dict[str, str]) -> pd.Series:
+    """Codes in words, code by code as a column (unknown codes as they are), without a Python call per row."""
+    return codes.map(labels).fillna(codes)
+
+
+def _category_names(view: data.View, codes: pd.Series) -> list[str]:
+    """Each row's categories in the policy's words; worked out once per distinct set of codes (a year's
+    late list has thousands of rows but a few dozen sets)."""
+    seen: dict[tuple[str, ...], str] = {}
+    out = []
+    for c in codes:
+        key = tuple(c) if c is not None else ()
+        if key not in seen:
+            seen[key] = ui.category_text(view, key)
+        out.append(seen[key])
+    return out
+
+
+def _pickable(breaches: pd.DataFrame, pending: pd.DataFrame, search: str) -> dict[tuple[str, str], str]:
+    """(platform, item id) → label for the item picker: the latest late items and the waiting items due
+    soonest, at most PICK_LIMIT of each, or those whose id contains `search`. A picker holding every late item
+    of a year (14,000) cost a second to build and is no use to scroll."""
+    frames = []
+    for frame in (breaches, pending):
+        if search:
+            frame = frame[frame["item_id"].str.contains(search, case=False, regex=False)]
+        frames.append(frame.head(PICK_LIMIT))
+    both = pd.concat(frames, ignore_index=True)
+    text = (_labels(both["platform"], fx.PLATFORM_LABELS) + " · " + both["item_id"] + " · received "
+            + both["received_local"].dt.strftime("%-d %b %H:%M"))
+    return dict(zip(zip(both["platform"], both["item_id"], strict=True), text, strict=True))
 
 
 def _lists(view: data.View) -> None:
@@ -28,15 +58,15 @@ def _lists(view: data.View) -> None:
     }
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(platform_name=frame["platform"].map(lambda p: fx.PLATFORM_LABELS.get(p, p)),
-                            channel_name=frame["channel"].map(lambda c: fx.CHANNEL_LABELS.get(c, c)),
-                            category_names=[ui.category_text(view, c) for c in frame["categories"]])
+        return frame.assign(platform_name=_labels(frame["platform"], fx.PLATFORM_LABELS),
+                            channel_name=_labels(frame["channel"], fx.CHANNEL_LABELS),
+                            category_names=_category_names(view, frame["categories"]))
 
     with late_tab:
         if breaches.empty:
             st.success("No message missed its deadline in this period.")
         else:
-            replied = breaches["replied_local"].map(lambda t: "no reply yet" if pd.isna(t) else f"{t:%a %-d %b, %H:%M}")
+            replied = breaches["replied_local"].dt.strftime("%a %-d %b, %H:%M").fillna("no reply yet")
             ui.table(prepare(breaches).assign(replied=replied), {
                 **common,
                 "replied": "Replied",
@@ -55,16 +85,21 @@ def _lists(view: data.View) -> None:
                 "category_names": "Categories"}, max_height=320)
             st.caption("Soonest deadline first; hours left are clock hours to the deadline. " + ui.local_note(view))
 
-    choices = {_item_key(r): r for _, r in pd.concat([breaches, pending]).iterrows()}
-    if choices:
-        st.markdown("**Open an item's timeline**")
-        picked = st.selectbox(
-            "Item", list(choices), index=None, placeholder="Choose a late or waiting item…",
-            format_func=lambda k: f"{fx.PLATFORM_LABELS.get(choices[k]['platform'])} · {choices[k]['item_id']} · "
-                                  f"received {choices[k]['received_local']:%-d %b %H:%M}",
-            label_visibility="collapsed", key="response_item")
-        if picked:
-            ui.timeline(view, choices[picked]["platform"], choices[picked]["item_id"])
+    if breaches.empty and pending.empty:
+        return
+    st.markdown("**Open an item's timeline**")
+    search_col, pick_col = st.columns([1, 3])
+    search = search_col.text_input("Find by item id", key="response_search", placeholder="Find by item id…",
+                                   label_visibility="collapsed").strip()
+    choices = _pickable(breaches, pending, search)
+    shown = (f"the {PICK_LIMIT} latest late and the {PICK_LIMIT} soonest-due waiting items"
+             if not search else f"late and waiting items whose id contains “{search}”")
+    picked = pick_col.selectbox(
+        "Item", list(choices), index=None, format_func=choices.__getitem__, label_visibility="collapsed",
+        placeholder=f"Choose one of {shown}…" if choices else "No late or waiting item has that id",
+        key="response_item")
+    if picked:
+        ui.timeline(view, *picked)
 
 
 def render(view: data.View) -> None:

@@ -4,11 +4,14 @@
 -- in the G2 sense at the as-of time: at least `repeat_min_items` of its items with a removal-type event in
 -- [as-of − repeat window, as-of), plus the first time it reached that threshold. The threshold figures
 -- use every event known at as-of, not only the scope, because they are the evidence G2 exempts a block on.
--- Months are calendar months in the policy's zone.
+-- Months are calendar months in the policy's zone. Only accounts with at least $min_violation_items
+-- violation items are listed (0: every account); the timeline and the repeat-offender figures are worked
+-- out for those accounts alone, which is what makes a short list (the Decisions page's) cheap.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of, $removal_events,
---   $violation_categories, $repeat_window_days, $repeat_min_items.
+--   $violation_categories, $repeat_window_days, $repeat_min_items, $min_violation_items.
 WITH ev AS (
-    SELECT e.*, CAST(date_trunc('month', timezone(p.timezone, e.event_time)) AS DATE) AS month,
+    SELECT e.platform, e.account, e.event_time,
+           CAST(date_trunc('month', timezone(p.timezone, e.event_time)) AS DATE) AS month,
            e.event_type = 'message_received' AS is_item,
            e.event_type = 'message_received'
                AND list_has_any(e.all_categories, CAST($violation_categories AS VARCHAR[])) AS is_violation,
@@ -20,17 +23,30 @@ WITH ev AS (
     WHERE e.event_time <= $as_of AND e.account IS NOT NULL
       AND (e.event_type IN ('message_received', 'warning_sent', 'account_blocked')
            OR list_contains(CAST($removal_events AS VARCHAR[]), e.event_type))),
+accounts AS (
+    SELECT platform, account, min(event_time) AS first_seen, max(event_time) AS last_seen,
+           count(*) FILTER (WHERE is_item) AS items, count(*) FILTER (WHERE is_violation) AS violation_items,
+           count(*) FILTER (WHERE is_warning) AS warnings, count(*) FILTER (WHERE is_removal) AS removals,
+           count(*) FILTER (WHERE is_block) AS blocks
+    FROM ev GROUP BY platform, account
+    HAVING count(*) FILTER (WHERE is_violation) >= $min_violation_items),
 monthly AS (
     SELECT platform, account, month,
            count(*) FILTER (WHERE is_item) AS items, count(*) FILTER (WHERE is_violation) AS violation_items,
            count(*) FILTER (WHERE is_warning) AS warnings, count(*) FILTER (WHERE is_removal) AS removals,
-           count(*) FILTER (WHERE is_block) AS blocks,
-           min(event_time) AS first_seen, max(event_time) AS last_seen
-    FROM ev GROUP BY platform, account, month),
-removals AS (  -- every removal-type event on an item, known at as-of, in or out of scope
-    SELECT platform, account, item_id, event_id, event_time FROM events
-    WHERE policy_id = $policy AND event_time <= $as_of AND item_id IS NOT NULL AND account IS NOT NULL
-      AND list_contains(CAST($removal_events AS VARCHAR[]), event_type)),
+           count(*) FILTER (WHERE is_block) AS blocks
+    FROM ev SEMI JOIN accounts a ON a.platform = ev.platform AND a.account = ev.account
+    GROUP BY platform, account, month),
+timelines AS (
+    SELECT platform, account,
+           list({'month': month, 'items': items, 'violation_items': violation_items, 'warnings': warnings,
+                 'removals': removals, 'blocks': blocks} ORDER BY month) AS timeline
+    FROM monthly GROUP BY platform, account),
+removals AS (  -- every removal-type event on an item of a listed account, known at as-of, in or out of scope
+    SELECT r.platform, r.account, r.item_id, r.event_id, r.event_time FROM events r
+    SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account
+    WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_id IS NOT NULL AND r.account IS NOT NULL
+      AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))),  -- a semi join: filters in the scan
 reached AS (  -- the removals at which the account had removed items numbering the threshold within the window
     SELECT r.platform, r.account, min(r.event_time) AS first_repeat_at
     FROM removals r
@@ -39,24 +55,22 @@ reached AS (  -- the removals at which the account had removed items numbering t
                    AND o.event_time <= r.event_time
     GROUP BY r.platform, r.account, r.event_id, r.event_time
     HAVING count(DISTINCT o.item_id) >= $repeat_min_items),
+first_reached AS (
+    SELECT platform, account, min(first_repeat_at) AS first_repeat_at FROM reached GROUP BY platform, account),
 now_window AS (
     SELECT platform, account, count(DISTINCT item_id) AS removed_items_in_window FROM removals
     WHERE event_time >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($repeat_window_days AS INTEGER))
       AND event_time < $as_of
     GROUP BY platform, account)
-SELECT m.platform, m.account,
-       min(m.first_seen) AS first_seen, max(m.last_seen) AS last_seen,
-       CAST(sum(m.items) AS BIGINT) AS items, CAST(sum(m.violation_items) AS BIGINT) AS violation_items,
-       CAST(sum(m.warnings) AS BIGINT) AS warnings, CAST(sum(m.removals) AS BIGINT) AS removals,
-       CAST(sum(m.blocks) AS BIGINT) AS blocks,
-       coalesce(any_value(w.removed_items_in_window), 0) AS removed_items_in_window,
-       coalesce(any_value(w.removed_items_in_window), 0) >= $repeat_min_items AS repeat_offender,
-       any_value(f.first_repeat_at) AS first_repeat_at,
-       list({'month': m.month, 'items': m.items, 'violation_items': m.violation_items, 'warnings': m.warnings,
-             'removals': m.removals, 'blocks': m.blocks} ORDER BY m.month) AS timeline
-FROM monthly m
-LEFT JOIN now_window w ON w.platform = m.platform AND w.account = m.account
-LEFT JOIN (SELECT platform, account, min(first_repeat_at) AS first_repeat_at FROM reached GROUP BY ALL) f
-       ON f.platform = m.platform AND f.account = m.account
-GROUP BY m.platform, m.account
-ORDER BY m.platform, m.account;
+SELECT a.platform, a.account, a.first_seen, a.last_seen,
+       CAST(a.items AS BIGINT) AS items, CAST(a.violation_items AS BIGINT) AS violation_items,
+       CAST(a.warnings AS BIGINT) AS warnings, CAST(a.removals AS BIGINT) AS removals,
+       CAST(a.blocks AS BIGINT) AS blocks,
+       coalesce(w.removed_items_in_window, 0) AS removed_items_in_window,
+       coalesce(w.removed_items_in_window, 0) >= $repeat_min_items AS repeat_offender,
+       f.first_repeat_at, t.timeline
+FROM accounts a
+LEFT JOIN now_window w ON w.platform = a.platform AND w.account = a.account
+LEFT JOIN first_reached f ON f.platform = a.platform AND f.account = a.account
+LEFT JOIN timelines t ON t.platform = a.platform AND t.account = a.account
+ORDER BY a.platform, a.account;
