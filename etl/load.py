@@ -441,6 +441,9 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         if not staged:
             return result, errors
         n_files = len(staged)
+        # Staged CSV rows are numbered by insertion order; past staging nothing depends on it, and keeping
+        # it makes DuckDB buffer whole inserts in memory.
+        con.execute("SET preserve_insertion_order = false")
         con.execute("BEGIN")
         derive.register_policy(con, policy)
         run_row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()
