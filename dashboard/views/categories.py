@@ -3,6 +3,8 @@ hate-crime strands; when messages arrive; and which categories rose or fell most
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from dashboard import data, ui
@@ -16,21 +18,25 @@ def render(view: data.View) -> None:
     handling = st.toggle("Include handling categories (complaints, care questions, feedback…)", value=False,
                          help="Handling categories are not violations: the policy asks for signposting, not removal.")
     kinds = ("violation", "handling") if handling else ("violation",)
+    before = view.previous()
+    requests: list[str | tuple[str, dict[str, Any]]] = [
+        "categories_by_month", "categories_by_platform", "hate_strands", "receipt_heatmap"]
+    if before is not None and before.scope.date_from is not None:
+        requests.append(("category_change", {"previous_from": before.params()["received_from"]}))
+    by_month_frame, by_platform_frame, strands, heatmap, *changes = data.tables(view, *requests)
 
     def by_month() -> None:
-        frame = data.table(view, "categories_by_month")
-        ui.chart(fx.categories_by_month(frame[frame["kind"].isin(kinds)], labels, colours))
+        ui.chart(fx.categories_by_month(by_month_frame[by_month_frame["kind"].isin(kinds)], labels, colours))
 
     def by_platform() -> None:
-        frame = data.table(view, "categories_by_platform")
+        frame = by_platform_frame
         ui.chart(fx.categories_by_platform(frame[frame["kind"].isin(kinds)], labels, colours))
 
     def change() -> None:
-        before = view.previous()
-        if before is None or before.scope.date_from is None:
+        if not changes:
             st.info("Choose a start date to compare with the period before.")
             return
-        frame = data.table(view, "category_change", previous_from=before.params()["received_from"])
+        frame = changes[0]
         ui.chart(fx.category_change(frame[frame["kind"].isin(kinds)], labels, colours))
 
     ui.section(by_month)
@@ -39,8 +45,8 @@ def render(view: data.View) -> None:
     with left:
         ui.section(by_platform)
     with right:
-        ui.section(lambda: ui.chart(fx.hate_strands(data.table(view, "hate_strands"))))
-    ui.section(lambda: ui.chart(fx.receipt_heatmap(data.table(view, "receipt_heatmap"), *ui.office_hours(view))))
+        ui.section(lambda: ui.chart(fx.hate_strands(strands)))
+    ui.section(lambda: ui.chart(fx.receipt_heatmap(heatmap, *ui.office_hours(view))))
     st.caption(f"An item carries every category recorded on any of its events and counts once for each. "
                f"{ui.local_note(view)}")
 

@@ -45,14 +45,15 @@ def render(view: data.View) -> None:
     ui.header(view, "Decisions", "What the team did about posts that broke the policy, and how quickly.")
     ladder = list(fx.LADDER)
     labels = fx.category_labels(view.policy)
+    types = {"event_types": ladder}
+    actions, times, matrix = data.tables(view, ("action_ladder", types), ("time_to_action", types),
+                                         ("category_action_matrix", types))
     left, right = st.columns(2)
     with left:
-        ui.section(lambda: ui.chart(fx.action_ladder(data.table(view, "action_ladder", event_types=ladder),
-                                                       view.policy.actions.allowed)))
+        ui.section(lambda: ui.chart(fx.action_ladder(actions, view.policy.actions.allowed)))
     with right:
-        ui.section(lambda: ui.chart(fx.time_to_action(data.table(view, "time_to_action", event_types=ladder))))
-    ui.section(lambda: ui.chart(fx.category_action_matrix(
-        data.table(view, "category_action_matrix", event_types=ladder), labels)))
+        ui.section(lambda: ui.chart(fx.time_to_action(times)))
+    ui.section(lambda: ui.chart(fx.category_action_matrix(matrix, labels)))
     ui.section(lambda: _repeat_offenders(view))
 
 

@@ -39,13 +39,13 @@ def render(view: data.View) -> None:
     end = view.scope.date_to or view.last_day
     trend = view.with_dates(months_before(end, TREND_MONTHS - 1), end)
     st.subheader(f"Monthly trends: {TREND_MONTHS} months to {end:%-d %B %Y}")
-    monthly = data.table(trend, "response_status_by_period", period="month")
+    monthly, actions = data.tables(trend, ("response_status_by_period", {"period": "month"}), "actions_by_month")
     left, right = st.columns(2)
     with left:
         ui.section(lambda: ui.chart(fx.met_rate_trend(monthly)))
     with right:
         ui.section(lambda: ui.chart(fx.items_trend(monthly)))
-    ui.section(lambda: ui.chart(fx.actions_trend(data.table(trend, "actions_by_month"))))
+    ui.section(lambda: ui.chart(fx.actions_trend(actions)))
     st.caption("Trends use the platform and channel filters but always show the twelve months to the end of "
                "the period. The last month may be incomplete.")
 

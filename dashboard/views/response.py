@@ -47,9 +47,7 @@ def _pickable(breaches: pd.DataFrame, pending: pd.DataFrame, search: str) -> dic
     return dict(zip(zip(both["platform"], both["item_id"], strict=True), text, strict=True))
 
 
-def _lists(view: data.View) -> None:
-    breaches = data.table(view, "breaches")
-    pending = data.table(view, "pending_queue")
+def _lists(view: data.View, breaches: pd.DataFrame, pending: pd.DataFrame) -> None:
     late_tab, waiting_tab = st.tabs([f"Late ({len(breaches):,})", f"Waiting for a reply ({len(pending):,})"])
     common = {
         "platform_name": "Platform", "item_id": "Item", "channel_name": "Channel",
@@ -104,16 +102,19 @@ def _lists(view: data.View) -> None:
 
 def render(view: data.View) -> None:
     ui.header(view, "Response times", "Did people get an answer by the end of the next working day?")
-    ui.section(lambda: ui.chart(fx.response_by_week(data.table(view, "response_status_by_period", period="week"))))
+    weekly, hours, out_of_hours, breaches, pending = data.tables(
+        view, ("response_status_by_period", {"period": "week"}),
+        ("business_hours_distribution", {"cap_hours": CAP_HOURS}), "out_of_hours_by_week", "breaches",
+        "pending_queue")
+    ui.section(lambda: ui.chart(fx.response_by_week(weekly)))
     left, right = st.columns(2)
     with left:
         opens, closes = ui.office_hours(view)
-        ui.section(lambda: ui.chart(fx.response_hours(
-            data.table(view, "business_hours_distribution", cap_hours=CAP_HOURS), CAP_HOURS, closes - opens)))
+        ui.section(lambda: ui.chart(fx.response_hours(hours, CAP_HOURS, closes - opens)))
     with right:
-        ui.section(lambda: ui.chart(fx.out_of_hours(data.table(view, "out_of_hours_by_week"))))
+        ui.section(lambda: ui.chart(fx.out_of_hours(out_of_hours)))
     st.subheader("Late and waiting messages")
-    ui.section(lambda: _lists(view))
+    ui.section(lambda: _lists(view, breaches, pending))
 
 
 ui.run_page(render)

@@ -35,17 +35,16 @@ def render(view: data.View) -> None:
             "process needs support. It is not a league table, and people are shown by pseudonym.",
             icon=":material/diversity_3:")
     policy = view.policy
-    activity = data.table(view, "moderator_activity", reply_types=list(REPLY_EVENTS))
-    response = data.table(view, "moderator_response")
-    practice = data.table(view, "moderator_practice",
-                          follow_up_types=policy.rules.G4_warning_not_followed_up.follow_up_actions,
-                          decision_types=policy.rules.G6_decision_without_rationale.actions + ["warning_sent"])
+    activity, response, practice, weekly = data.tables(
+        view, ("moderator_activity", {"reply_types": list(REPLY_EVENTS)}), "moderator_response",
+        ("moderator_practice", {
+            "follow_up_types": policy.rules.G4_warning_not_followed_up.follow_up_actions,
+            "decision_types": policy.rules.G6_decision_without_rationale.actions + ["warning_sent"]}),
+        ("response_status_by_period", {"period": "week"}))
     members = sorted(a for a in activity["actor"].unique() if a != "not recorded")
     who = st.selectbox("Show", [TEAM, *members], key="team_member")
     if who == TEAM:
-        team_response = data.table(view, "response_status_by_period", period="week").rename(
-            columns={"period_start": "week_start"})
-        shown = (activity, team_response, practice)
+        shown = (activity, weekly.rename(columns={"period_start": "week_start"}), practice)
     else:
         shown = (activity[activity["actor"] == who], response[response["actor"] == who],
                  practice[practice["actor"] == who])
