@@ -269,7 +269,8 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     con.execute("CREATE TEMP VIEW passing AS SELECT * FROM live ANTI JOIN fail USING (_src, _row)")
     con.execute(
         """CREATE TEMP TABLE candidates AS
-        SELECT _src, _row, n_event_id, raw_hash, n_event_type, n_platform, n_item_id, n_event_time FROM passing""")
+        SELECT _src, _row, n_event_id, raw_hash, n_event_type, n_platform, n_item_id, n_event_time, n_account_id
+        FROM passing""")
     con.execute(
         """CREATE TEMP TABLE known_items AS
         SELECT platform, item_id, min(received_at) AS received_at
@@ -323,24 +324,30 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
         _pseudonym_table(con, key, "actor_map", "staff",
                          "SELECT DISTINCT n_actor FROM passing WHERE n_actor IS NOT NULL")
         actor, actor_join = "am.pseudonym", "LEFT JOIN actor_map am ON am.raw = g.n_actor"
+    # Each item's author: the account of its first message, in the warehouse or in this load. Built from
+    # narrow columns, apart from the insert, so the wide rows pass through the insert once.
+    con.execute(
+        """CREATE TEMP TABLE authors AS
+        SELECT platform, item_id, arg_min(account, received_at) AS author FROM (
+            SELECT platform, item_id, account, received_at FROM items
+            WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)
+            UNION ALL
+            SELECT c.n_platform, c.n_item_id, m.pseudonym, c.n_event_time
+            FROM candidates c JOIN account_map m ON m.raw = c.n_platform || ':' || c.n_account_id
+            WHERE c.n_event_type = 'message_received' AND NOT EXISTS (
+                SELECT 1 FROM fail f WHERE f._src = c._src AND f._row = c._row))
+        GROUP BY ALL""",
+        {"policy": policy.id},
+    )
     con.execute(
         f"""INSERT INTO events
-        WITH acc AS (
-            SELECT g.*, m.pseudonym AS own FROM passing g
-            LEFT JOIN account_map m ON m.raw = g.n_platform || ':' || g.n_account_id),
-        authors AS (
-            SELECT platform, item_id, arg_min(account, received_at) AS author FROM (
-                SELECT platform, item_id, account, received_at FROM items
-                WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)
-                UNION ALL
-                SELECT n_platform, n_item_id, own, n_event_time FROM acc WHERE n_event_type = 'message_received')
-            GROUP BY ALL)
         SELECT $policy, g.n_event_id, g.n_event_time, g.n_event_type, g.n_platform, g.n_item_id,
-               coalesce(g.own, a.author), g.n_channel,
+               coalesce(m.pseudonym, a.author), g.n_channel,
                CASE WHEN g.n_needs_response IS NULL THEN NULL ELSE list_contains($true_words, g.n_needs_response) END,
                g.n_categories, g.n_protected, {actor}, g.n_signposted_to,
                g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash
-        FROM acc g
+        FROM passing g
+        LEFT JOIN account_map m ON m.raw = g.n_platform || ':' || g.n_account_id
         LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id
         {actor_join}
         JOIN source_names s ON s._src = g._src""",

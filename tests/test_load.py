@@ -206,6 +206,12 @@ def test_event_about_item_inherits_its_author(db: Path, load_rows) -> None:
     load_rows([msg("1", "2025-03-03T10:00:00Z", account="a9"),
                ev("b", "account_blocked", "1", "2025-03-03T12:00:00Z")])
     assert len(query(db, "SELECT DISTINCT account FROM events")) == 1
+    load_rows([ev("h", "hidden", "1", "2025-03-04T09:00:00Z", category="abuse"),  # the item is in the warehouse
+               msg("2", "2025-03-04T10:00:00Z", account="b1"), ev("d", "deleted", "2", "2025-03-04T11:00:00Z")])
+    authors = dict(query(db, "SELECT item_id, account FROM items"))
+    assert authors["1"] != authors["2"]
+    assert query(db, "SELECT event_id, account FROM events WHERE event_id IN ('h', 'd') ORDER BY 1") == [
+        ("d", authors["2"]), ("h", authors["1"])]
 
 
 def test_csv_with_bom_jsonl_with_broken_line_and_parquet(db: Path, tmp_path: Path) -> None:
