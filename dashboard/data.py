@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,8 @@ from queries import Scope, governance
 from queries.summary import build_summary, default_as_of
 
 CACHE_TTL_S = 600
+# A named query for `tables`: its name, or its name and the parameters it takes beyond the view's.
+Request = str | tuple[str, dict[str, Any]]
 
 
 class NoWarehouse(Exception):
@@ -98,13 +101,27 @@ def _tables(db: str, _stamp: tuple[int, int, int],
         return [queries.run(con, name, params) for name, params in requests]
 
 
-def tables(view: View, *requests: str | tuple[str, dict[str, Any]]) -> list[pd.DataFrame]:
+def tables(view: View, *requests: Request) -> list[pd.DataFrame]:
     """Several named queries (a name, or a name and its extra parameters) with the view's filters, read on
     one connection, in order. A page asks for all its tables at once: every connection starts with cold
     buffers, so each query on a connection of its own reads the events again from the file, and the opening
     and the macros are paid once instead of per table (a page's queries cost about a third less together)."""
-    pairs = tuple((r, {}) if isinstance(r, str) else r for r in requests)
-    return _tables(view.db, stamp(view.db), tuple((name, view.params(**extra)) for name, extra in pairs))
+    return _tables(view.db, stamp(view.db), _requests(view, requests))
+
+
+def _requests(view: View, requests: Sequence[Request]) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Each request as (query name, every parameter it may bind): the view's, then its own extras."""
+    pairs = ((r, {}) if isinstance(r, str) else r for r in requests)
+    return tuple((name, view.params(**extra)) for name, extra in pairs)
+
+
+def account_history_request(view: View, min_violation_items: int) -> tuple[str, dict[str, Any]]:
+    """`tables` request for the accounts with at least `min_violation_items` violating items: what
+    `queries.governance.account_history` gives (its items, warnings, removals, blocks and G2's repeat-offender
+    test), with the parameters that module gives it, read on the same connection as the page's other tables.
+    Ask for the fewest the page can show: every account of a year is tens of thousands of rows to work out
+    and to pickle into the cache."""
+    return "governance/account_history", governance.history_params(view.policy, min_violation_items)
 
 
 @dataclass(frozen=True)
@@ -142,23 +159,23 @@ def as_of(db: str, policy_id: str) -> datetime | None:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _summaries(db: str, _stamp: tuple[int, int, int], scopes_json: tuple[str, ...],
-               as_of: datetime) -> list[dict[str, Any]]:
+def _summaries(db: str, _stamp: tuple[int, int, int], scopes_json: tuple[str, ...], as_of: datetime,
+               requests: tuple[tuple[str, dict[str, Any]], ...]) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
     scopes = [Scope.model_validate_json(s) for s in scopes_json]
     with reader(db) as con:
-        return [build_summary(con, get_policy(scope.policy), scope, as_of) for scope in scopes]
+        found = [build_summary(con, get_policy(scope.policy), scope, as_of) for scope in scopes]
+        return found, [queries.run(con, name, params) for name, params in requests]
 
 
-def summaries(*views: View) -> list[dict[str, Any]]:
-    """The SPEC §5 summary for each view (the same object `modaudit summary` prints), all read on one
-    connection: the Overview compares two periods, and each connection costs its opening and macros."""
+def summaries(views: Sequence[View], tables_view: View | None = None,
+              *requests: Request) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
+    """The SPEC §5 summary for each view (the same object `modaudit summary` prints), and the named queries
+    `requests` over `tables_view` (as `tables`), all read on one connection: the Overview compares two
+    periods beside its trends, and each connection costs its opening, its macros and cold buffers."""
     first = views[0]
-    return _summaries(first.db, stamp(first.db), tuple(v.scope.model_dump_json() for v in views), first.as_of)
-
-
-def summary(view: View) -> dict[str, Any]:
-    """The SPEC §5 summary for the view: the same object `modaudit summary` prints."""
-    return summaries(view)[0]
+    pairs = _requests(tables_view or first, requests)
+    return _summaries(first.db, stamp(first.db), tuple(v.scope.model_dump_json() for v in views), first.as_of,
+                      pairs)
 
 
 @dataclass(frozen=True)
@@ -182,32 +199,6 @@ def governance_review(view: View) -> Governance:
     """Findings and moderator consistency on one connection, G8 worked out once for both (its findings are
     rows of its table)."""
     return _governance(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
-
-
-def findings(view: View) -> pd.DataFrame:
-    """Governance findings (rule, subject, evidence_event_ids, evidence_times, detail, clause)."""
-    return governance_review(view).findings
-
-
-def consistency(view: View) -> pd.DataFrame:
-    """Moderator consistency (rule G8): each moderator's removal rate per category against the team's."""
-    return governance_review(view).consistency
-
-
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _account_history(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime,
-                     min_violation_items: int) -> pd.DataFrame:
-    scope = Scope.model_validate_json(scope_json)
-    with reader(db) as con:
-        return governance.account_history(con, get_policy(scope.policy), scope, as_of, min_violation_items)
-
-
-def account_history(view: View, min_violation_items: int = 0) -> pd.DataFrame:
-    """Per pseudonymised account with at least `min_violation_items` violating items: items, violation items,
-    warnings, removals, blocks, and whether it is a repeat offender in the sense of rule G2 — the same
-    history the governance rules rest on. Ask for the fewest the page can show: every account of a year is
-    tens of thousands of rows to work out and to pickle into the cache."""
-    return _account_history(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of, min_violation_items)
 
 
 def export_findings(frame: pd.DataFrame, suffix: str) -> bytes:

@@ -64,17 +64,20 @@ def _resolve_as_of(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
     return default_as_of(con, policy.id)
 
 
-def _params(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: datetime | None) -> dict[str, Any]:
-    """The values every governance query may bind; also makes sure the shared macros the queries use are there."""
-    ensure_macros(con)
+def rule_params(policy: Policy) -> dict[str, Any]:
+    """The policy's values every governance query may bind, besides the scope and the as-of time."""
     return {
-        **scope.params(policy.timezone),
-        "as_of": as_of,
         "removal_events": list(REMOVAL_EVENTS),
         "account_events": list(ACCOUNT_EVENTS),
         "decision_events": list(DECISION_EVENTS),
         "violation_categories": list(policy.violation_categories),
     }
+
+
+def _params(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: datetime | None) -> dict[str, Any]:
+    """The values every governance query may bind; also makes sure the shared macros the queries use are there."""
+    ensure_macros(con)
+    return {**scope.params(policy.timezone), "as_of": as_of, **rule_params(policy)}
 
 
 def subject_key(platform: str, item_id: str | None, account: str | None) -> str:
@@ -224,11 +227,16 @@ def account_history(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope
     and whether it meets G2's repeat-offender threshold at as-of (the evidence G2 exempts a block on).
     Only accounts with at least `min_violation_items` violation items: a page listing repeat offenders
     asks for those, and every other account is then never worked out (or shipped to the page)."""
-    rule = policy.rules.G2_block_without_warning
     params = _params(con, policy, scope, _resolve_as_of(con, policy, scope, as_of))
-    return run(con, "governance/account_history",
-               {**params, "repeat_window_days": rule.repeat_window_days, "repeat_min_items": rule.repeat_min_items,
-                "min_violation_items": min_violation_items})
+    return run(con, "governance/account_history", {**params, **history_params(policy, min_violation_items)})
+
+
+def history_params(policy: Policy, min_violation_items: int = 0) -> dict[str, Any]:
+    """What `governance/account_history` binds besides the scope and the as-of time: G2's repeat-offender
+    test from the preset, and the fewest violating items an account needs to be listed."""
+    rule = policy.rules.G2_block_without_warning
+    return {**rule_params(policy), "repeat_window_days": rule.repeat_window_days,
+            "repeat_min_items": rule.repeat_min_items, "min_violation_items": min_violation_items}
 
 
 def neutralise(value: Any) -> Any:

@@ -3,6 +3,7 @@ how quickly, and the accounts that keep coming back (by pseudonym only)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
@@ -11,12 +12,12 @@ from dashboard import figures as fx
 MIN_ITEMS = 2  # the fewest violating items that make a repeat offender here (the number input's minimum)
 
 
-def _repeat_offenders(view: data.View) -> None:
+def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
+    """`history`: accounts with MIN_ITEMS or more violating items (one list, cached, for every choice)."""
     st.subheader("Repeat offenders")
     min_items = int(st.number_input("Accounts with at least this many items in a violation category",
                                     min_value=MIN_ITEMS, max_value=50, value=MIN_ITEMS, step=1, key="min_items",
                                     width=360))
-    history = data.account_history(view, min_violation_items=MIN_ITEMS)  # one cached list for every choice
     frame = history[history["violation_items"] >= min_items].sort_values(
         ["violation_items", "removals", "platform", "account"], ascending=[False, False, True, True])
     if frame.empty:
@@ -46,15 +47,16 @@ def render(view: data.View) -> None:
     ladder = list(fx.LADDER)
     labels = fx.category_labels(view.policy)
     types = {"event_types": ladder}
-    actions, times, matrix = data.tables(view, ("action_ladder", types), ("time_to_action", types),
-                                         ("category_action_matrix", types))
+    actions, times, matrix, history = data.tables(view, ("action_ladder", types), ("time_to_action", types),
+                                                  ("category_action_matrix", types),
+                                                  data.account_history_request(view, MIN_ITEMS))
     left, right = st.columns(2)
     with left:
         ui.section(lambda: ui.chart(fx.action_ladder(actions, view.policy.actions.allowed)))
     with right:
         ui.section(lambda: ui.chart(fx.time_to_action(times)))
     ui.section(lambda: ui.chart(fx.category_action_matrix(matrix, labels)))
-    ui.section(lambda: _repeat_offenders(view))
+    ui.section(lambda: _repeat_offenders(view, history))
 
 
 ui.run_page(render)

@@ -29,17 +29,18 @@ def render(view: data.View) -> None:
     if before and before.scope.date_from and before.scope.date_from < view.first_day:
         st.caption(f"No comparison with the period before: the data start on {view.first_day:%-d %B %Y}.")
         before = None
-    now, *previous = data.summaries(view, *([before] if before else []))
+    end = view.scope.date_to or view.last_day
+    trend = view.with_dates(months_before(end, TREND_MONTHS - 1), end)
+    (now, *previous), (monthly, actions) = data.summaries(
+        [view, *([before] if before else [])], trend, ("response_status_by_period", {"period": "month"}),
+        "actions_by_month")
     cards = headlines(now, previous[0] if previous else None)
     for row in (cards[:4], cards[4:]):
         for column, card in zip(st.columns(len(row)), row, strict=True):
             column.metric(card.label, card.value, card.delta, delta_color=card.colour, delta_arrow=card.arrow,
                           help=card.help, border=True)
 
-    end = view.scope.date_to or view.last_day
-    trend = view.with_dates(months_before(end, TREND_MONTHS - 1), end)
     st.subheader(f"Monthly trends: {TREND_MONTHS} months to {end:%-d %B %Y}")
-    monthly, actions = data.tables(trend, ("response_status_by_period", {"period": "month"}), "actions_by_month")
     left, right = st.columns(2)
     with left:
         ui.section(lambda: ui.chart(fx.met_rate_trend(monthly)))
