@@ -19,17 +19,11 @@ def _labels(codes: pd.Series, labels: dict[str, str]) -> pd.Series:
     return codes.map(labels).fillna(codes)
 
 
-def _category_names(view: data.View, codes: pd.Series) -> list[str]:
-    """Each row's categories in the policy's words; worked out once per distinct set of codes (a year's
-    late list has thousands of rows but a few dozen sets)."""
-    seen: dict[tuple[str, ...], str] = {}
-    out = []
-    for c in codes:
-        key = tuple(c) if c is not None else ()
-        if key not in seen:
-            seen[key] = ui.category_text(view, key)
-        out.append(seen[key])
-    return out
+def _category_names(view: data.View, codes: pd.Series) -> pd.Series:
+    """Each row's categories (comma-separated codes) in the policy's words; worked out once per distinct set
+    of codes (a year's late list has thousands of rows but a few dozen sets)."""
+    names = {text: ui.category_text(view, text.split(",") if text else []) for text in codes.fillna("").unique()}
+    return codes.fillna("").map(names)
 
 
 def _pickable(breaches: pd.DataFrame, pending: pd.DataFrame, search: str) -> dict[tuple[str, str], str]:
@@ -58,7 +52,7 @@ def _lists(view: data.View, breaches: pd.DataFrame, pending: pd.DataFrame) -> No
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.assign(platform_name=_labels(frame["platform"], fx.PLATFORM_LABELS),
                             channel_name=_labels(frame["channel"], fx.CHANNEL_LABELS),
-                            category_names=_category_names(view, frame["categories"]))
+                            category_names=_category_names(view, frame["category_codes"]))
 
     with late_tab:
         if breaches.empty:
