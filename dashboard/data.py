@@ -1,9 +1,11 @@
 """Cached data access: every number on a page comes from a named query run here.
 
 Each call opens a short-lived read-only connection (`warehouse.reader`, which waits while a load holds
-the write lock), runs the query and closes it, so the dashboard never blocks a load. Results are cached
-per warehouse *state* (the file's size and modification time), so a finished load shows at once and
-nothing stale is served.
+the write lock), runs its queries and closes it, so the dashboard never holds the file between calls and
+never blocks a load for longer than its queries take. A page reads its tables in one call (`tables`,
+`summaries`): a fresh connection costs its opening, the macros and cold buffers, which a page paid once
+per table before. Results are cached per warehouse *state* (the file's size and modification time), so a
+finished load shows at once and nothing stale is served.
 """
 
 from __future__ import annotations
