@@ -165,10 +165,13 @@ def _duplicates(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
             FROM norm SEMI JOIN repeated USING (raw_hash))
         WHERE k > 1 AND _released_from IS NULL
         UNION
-        SELECT _src, _row FROM norm
-        WHERE _released_from IS NULL AND (
-            raw_hash IN (SELECT raw_hash FROM events WHERE policy_id = $policy)
-            OR raw_hash IN (SELECT raw_hash FROM quarantine WHERE policy_id = $policy AND released_run_id IS NULL))""",
+        -- Joined, not `IN (SELECT ... FROM events)`, so the hash table is built on this load's rows and a
+        -- daily load does not build one over the whole history (1.7 s into a 10M-event warehouse).
+        SELECT n._src, n._row FROM norm n JOIN events e ON e.raw_hash = n.raw_hash
+        WHERE n._released_from IS NULL AND e.policy_id = $policy
+        UNION
+        SELECT n._src, n._row FROM norm n JOIN quarantine q ON q.raw_hash = n.raw_hash
+        WHERE n._released_from IS NULL AND q.policy_id = $policy AND q.released_run_id IS NULL""",
         {"policy": policy.id},
     )
     con.execute("CREATE TEMP VIEW live AS SELECT * FROM norm ANTI JOIN dup USING (_src, _row)")
