@@ -32,10 +32,21 @@ def test_shipped_presets_match_the_spec() -> None:
     assert get_policy("ctmuhb").holiday_subdivision == "WLS" and get_policy("cntw").holiday_subdivision == "ENG"
 
 
+SEEDS = Path(__file__).resolve().parents[1] / "etl" / "policies" / "seeds"
+
+
+def test_seed_copies_are_the_shared_seeds() -> None:
+    """The published texts travel with the presets (etl/policies/seeds); where the team's shared copy sits
+    beside the checkout, ours must be the same text."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    ours = sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert ours == sorted(get_policy(pid).seed_file for pid in available_policies())
+    if shared.exists():
+        assert all((SEEDS / name).read_bytes() == (shared / name).read_bytes() for name in ours)
+
+
 def test_enabled_rules_quote_their_seed() -> None:
-    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-    if not seeds.exists():
-        pytest.skip("shared/seeds not beside the checkout")
+    seeds = SEEDS
     for pid in available_policies():
         policy = get_policy(pid)
         text = " ".join((seeds / policy.seed_file).read_text().replace("’", "'").split())
