@@ -257,3 +257,31 @@ def test_migrating_a_first_schema_warehouse_keeps_its_items(tmp_path: Path) -> N
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (len(warehouse.MIGRATIONS),)
     assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'items'").fetchone() == (0,)
     con.close()
+
+
+@pytest.mark.parametrize("short_row", [False, True])
+def test_row_numbers_hold_deep_in_a_large_file(db: Path, tmp_path: Path, short_row: bool) -> None:
+    """CSV rows are read by DuckDB's parallel reader (or, when a row is short of fields, the single-threaded
+    one): either way the quarantine must name the file's own row numbers, far past the first buffer."""
+    pad = "x" * 300  # about 25 MB in all, so DuckDB's reader splits the file between threads
+    rows = [msg(str(i), "2025-03-03T10:00:00Z", text=f"line one\nline two of {i}" if i % 7 == 0 else f"t{i}",
+                rationale=pad) for i in range(60_000)]
+    bad = {123, 31_337, 59_998}
+    for i in bad:
+        rows[i] = {**rows[i], "platform": "myspace"}
+    path = tmp_path / "big.csv"
+    text = canonical_csv(rows)
+    if short_row:  # one more message whose line stops after its platform
+        text += "m-short,2025-03-03T10:00:00Z,message_received,facebook\n"
+    path.write_text(text, encoding="utf-8")
+    result, errors = load_sources(db, get_policy("cntw"), [path], now=TEST_NOW)
+    assert errors == [] and balanced(result)
+    expected = [(i + 1, ["platform: unknown value 'myspace'"]) for i in sorted(bad)]
+    if short_row:
+        expected.append((60_001, ["account_id: missing (required for message_received and for account events "
+                                  "naming no item)", "channel: missing (required for message_received)",
+                                  "item_id: missing (required for this event type)",
+                                  "needs_response: missing (required for message_received)"]))
+    assert query(db, "SELECT row_number, reasons FROM quarantine ORDER BY row_number") == expected
+    assert query(db, "SELECT row_number, text FROM events WHERE item_id IN ('59996', '59997') ORDER BY 1") == [
+        (59_997, "t59996"), (59_998, "line one\nline two of 59997")]
