@@ -64,13 +64,13 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
     con.execute(
         """CREATE TEMP TABLE item_rows AS
         SELECT platform, item_id,
-               arg_min(rowid, (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT)
-                   FILTER (WHERE event_type = 'message_received') AS msg_row,
-               arg_min(rowid, (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT)
-                   FILTER (WHERE list_contains($replies, event_type)) AS reply_row,
+               arg_min(r, k) FILTER (WHERE event_type = 'message_received') AS msg_row,
+               arg_min(r, k) FILTER (WHERE list_contains($replies, event_type)) AS reply_row,
                string_agg(array_to_string(categories, chr(31)), chr(31)) AS codes,
                bool_or(event_type = 'signposted') AS signposted
-        FROM events SEMI JOIN touched USING (platform, item_id) WHERE policy_id = $p
+        FROM (SELECT platform, item_id, event_type, categories, rowid AS r,
+                     (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT AS k  -- time, then id hash
+              FROM events SEMI JOIN touched USING (platform, item_id) WHERE policy_id = $p)
         GROUP BY ALL HAVING msg_row IS NOT NULL""",
         {"p": policy.id, "replies": list(REPLY_EVENTS)},
     )

@@ -45,9 +45,12 @@ class LoadResult:
                 "duplicates": self.duplicates}
 
 
-def _column_map(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dict[str, str], list[str]]:
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _column_map(names: list[str]) -> tuple[dict[str, str], list[str]]:
     """Canonical column → staged column (names matched trimmed and case-insensitively), and the extras."""
-    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     canon: dict[str, str] = {}
     extras = []
     for name in names:
@@ -59,32 +62,35 @@ def _column_map(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dict[str, s
     return canon, extras
 
 
-def _raw_exprs(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
+def _json_of(names: list[str]) -> str:
+    """SQL for the named columns of a row as one JSON object, keyed by their names."""
+    return "to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in names) + "))"
+
+
+def _raw_exprs(columns: list[str]) -> tuple[str, str]:
     """SQL for a staged row as the source gave it (JSON, kept for quarantined rows only) and for its hash,
     which finds exact duplicates: the source's column names and every value, NULL told apart from ''."""
-    staged = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    raw_cols = [n for n in staged if not n.startswith("_")]
+    raw_cols = [n for n in columns if not n.startswith("_")]
     names = hashlib.md5(json.dumps(raw_cols).encode()).hexdigest()  # hex digits only: safe as a literal
-    as_json = "to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in raw_cols) + "))"
+    as_json = _json_of(raw_cols)
     digest = (f"md5(concat_ws(chr(31), '{names}', "
               + ", ".join(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), chr(30))" for n in raw_cols) + "))")
-    if "_json_error" in staged:
+    if "_json_error" in columns:
         as_json = f"CASE WHEN _json_error IS NULL THEN {as_json} ELSE to_json(struct_pack(line := _line)) END"
         digest = f"CASE WHEN _json_error IS NULL THEN {digest} ELSE md5(concat_ws(chr(31), 'line', _line)) END"
     return as_json, digest
 
 
-def _unify_sql(con: duckdb.DuckDBPyConnection, table: str, index: int) -> str:
-    """A SELECT giving one staged source the shape of `stage`: canonical strings, raw hash, pre-reasons."""
-    canon, extras = _column_map(con, table)
-    staged = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    extra = ("to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in extras) + "))"
-             if extras else "NULL::JSON")
+def _unify_sql(columns: list[str], table: str, index: int) -> str:
+    """A SELECT giving one staged source (its `columns`) the shape of `stage`: canonical strings, raw hash,
+    pre-reasons."""
+    canon, extras = _column_map(columns)
+    extra = _json_of(extras) if extras else "NULL::JSON"
     cols = ", ".join(f"CAST({quote_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
                      for c in CANONICAL_COLUMNS)
-    reasons = ("_json_error" if "_json_error" in staged
-               else "_reasons" if "_reasons" in staged else "NULL::VARCHAR")
-    return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {_raw_exprs(con, table)[1]} AS raw_hash, "
+    reasons = ("_json_error" if "_json_error" in columns
+               else "_reasons" if "_reasons" in columns else "NULL::VARCHAR")
+    return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {_raw_exprs(columns)[1]} AS raw_hash, "
             f"{extra} AS _extra, CAST({reasons} AS VARCHAR) AS _pre_reason, NULL::BIGINT AS _released_from "
             f"FROM {table}")
 
@@ -108,7 +114,7 @@ def _stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | Fram
             errors.append(str(exc))
             result.failed_files.append(str(source.name if isinstance(source, FrameSource) else source))
             continue
-        selects.append(_unify_sql(con, table, len(staged)))
+        selects.append(_unify_sql(_columns(con, table), table, len(staged)))
         staged.append((name, fmt, digest, table))
     return staged, selects
 
@@ -274,16 +280,19 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
         """CREATE TEMP TABLE candidates AS
         SELECT _src, _row, n_event_id, raw_hash, n_event_type, n_platform, n_item_id, n_event_time, n_account_id
         FROM passing""")
+    con.execute(  # the warehouse's items that this load names; the author lookup reads them too
+        """CREATE TEMP TABLE named_items AS
+        SELECT platform, item_id, received_at, account FROM items
+        WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)""",
+        {"policy": policy.id},
+    )
     con.execute(
         """CREATE TEMP TABLE known_items AS
         SELECT platform, item_id, min(received_at) AS received_at
-        FROM (SELECT platform, item_id, received_at FROM items
-              WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)
+        FROM (SELECT platform, item_id, received_at FROM named_items
               UNION ALL
               SELECT n_platform, n_item_id, n_event_time FROM candidates WHERE n_event_type = 'message_received')
-        GROUP BY ALL""",
-        {"policy": policy.id},
-    )
+        GROUP BY ALL""")
     con.execute(
         """INSERT INTO fail
         WITH reused AS (SELECT n_event_id FROM candidates GROUP BY n_event_id HAVING count(*) > 1),
@@ -332,16 +341,13 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
     con.execute(
         """CREATE TEMP TABLE authors AS
         SELECT platform, item_id, arg_min(account, received_at) AS author FROM (
-            SELECT platform, item_id, account, received_at FROM items
-            WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)
+            SELECT platform, item_id, account, received_at FROM named_items
             UNION ALL
             SELECT c.n_platform, c.n_item_id, m.pseudonym, c.n_event_time
             FROM candidates c JOIN account_map m ON m.raw = c.n_platform || ':' || c.n_account_id
             WHERE c.n_event_type = 'message_received' AND NOT EXISTS (
                 SELECT 1 FROM fail f WHERE f._src = c._src AND f._row = c._row))
-        GROUP BY ALL""",
-        {"policy": policy.id},
-    )
+        GROUP BY ALL""")
     # The joins are planned as written: the optimiser's estimate for `passing` (a view with anti-joins) is
     # low, and it would build the hash table on the wide rows instead of on the lookups (at 10M events:
     # 45 s instead of a few).
@@ -369,7 +375,7 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, staged: list[Staged]) -> None:
     """Quarantine the failed rows with every reason; the raw row is rebuilt as JSON only for them."""
     raw = " UNION ALL ".join(
-        f"SELECT {index} AS _src, _row, {_raw_exprs(con, table)[0]} AS raw_row FROM {table} "
+        f"SELECT {index} AS _src, _row, {_raw_exprs(_columns(con, table))[0]} AS raw_row FROM {table} "
         f"SEMI JOIN (SELECT _row FROM fail WHERE _src = {index}) USING (_row)"
         for index, (_name, _fmt, _hash, table) in enumerate(staged) if table is not None)
     con.execute(

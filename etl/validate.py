@@ -107,11 +107,9 @@ def _import_gx() -> None:
     import great_expectations  # noqa: F401, PLC0415
 
 
-def start_import() -> threading.Thread:
+def start_import() -> None:
     """Import GX on a thread; `run_suite` imports it again, which waits for this one to finish."""
-    thread = threading.Thread(target=_import_gx, name="import-gx")
-    thread.start()
-    return thread
+    threading.Thread(target=_import_gx, name="import-gx").start()
 
 
 def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
