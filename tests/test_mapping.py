@@ -24,7 +24,7 @@ from etl.mapping import (
     read_mapped,
     shipped_mappings,
 )
-from etl.policy import available_policies, get_policy
+from etl.policy import Policy, available_policies, get_policy
 from etl.sources import SourceError
 from etl.template import COLUMNS, LOG_SHEET, write_template
 from etl.vocab import EVENT_LABELS
@@ -59,19 +59,23 @@ def events_of(frame: Any, *columns: str) -> list[tuple[Any, ...]]:
 # The template workbook
 
 
+def template_book(policy: Policy, out: Path) -> tuple[openpyxl.Workbook, dict[str, list[str]]]:
+    """The policy's template written to `out` and opened, with its drop-down lists by section name."""
+    write_template(policy, out)
+    wb = openpyxl.load_workbook(out)
+    return wb, {col[0].value: [c.value for c in col[1:] if c.value] for col in wb["Lists"].iter_cols()}
+
+
 @pytest.mark.parametrize("policy_id", available_policies())
 def test_template_has_mapping_columns_policy_drop_downs_and_frozen_header(tmp_path: Path, policy_id: str) -> None:
     policy = get_policy(policy_id)
-    out = tmp_path / "log.xlsx"
-    write_template(policy, out)
-    wb = openpyxl.load_workbook(out)
+    wb, lists = template_book(policy, tmp_path / "log.xlsx")
     assert wb.sheetnames == [LOG_SHEET, "Instructions", "Lists"]
     log = wb[LOG_SHEET]
     assert [c.value for c in log[1]] == HEADERS
     assert set(load_mapping("team-log").columns()) <= set(HEADERS)
     assert log.freeze_panes == "A2"
     assert wb["Lists"].sheet_state == "hidden"
-    lists = {col[0].value: [c.value for c in col[1:] if c.value] for col in wb["Lists"].iter_cols()}
     by_column = {}
     for dv in log.data_validations.dataValidation:
         if dv.type == "list":
@@ -92,9 +96,7 @@ def test_every_drop_down_word_of_every_preset_is_mapped(tmp_path: Path, policy_i
     """The policy's own labels load with the one shipped mapping: no per-policy mapping files."""
     policy = get_policy(policy_id)
     out = tmp_path / "log.xlsx"
-    write_template(policy, out)
-    wb = openpyxl.load_workbook(out)
-    lists = {col[0].value: [c.value for c in col[1:] if c.value] for col in wb["Lists"].iter_cols()}
+    wb, lists = template_book(policy, out)
     log = wb[LOG_SHEET]
     categories, actions = lists["category"], lists["event_type"]
     for i in range(max(len(categories), len(actions), len(lists["platform"]))):
