@@ -56,35 +56,35 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
     those rows' text. Keeping strings in the aggregate's state made it ten times slower at 10M events."""
     con.execute(
         """CREATE TEMP TABLE touched AS
-        SELECT DISTINCT platform, item_id FROM events
-        WHERE policy_id = $p AND run_id = $run AND item_id IS NOT NULL""", {"p": policy.id, "run": run_id})
-    con.execute(
-        """DELETE FROM items WHERE policy_id = $p
-           AND (platform, item_id) IN (SELECT (platform, item_id) FROM touched)""", {"p": policy.id})
+        SELECT DISTINCT item_key FROM events WHERE policy_id = $p AND run_id = $run AND item_key IS NOT NULL""",
+        {"p": policy.id, "run": run_id})
+    con.execute("DELETE FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)",
+                {"p": policy.id})
     con.execute(
         """CREATE TEMP TABLE item_rows AS
-        SELECT platform, item_id,
+        SELECT item_key,
                arg_min(r, k) FILTER (WHERE event_type = 'message_received') AS msg_row,
                arg_min(r, k) FILTER (WHERE list_contains($replies, event_type)) AS reply_row,
                string_agg(array_to_string(categories, chr(31)), chr(31)) AS codes,
                bool_or(event_type = 'signposted') AS signposted
-        FROM (SELECT platform, item_id, event_type, categories, rowid AS r,
+        FROM (SELECT item_key, event_type, categories, rowid AS r,
                      (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT AS k  -- time, then id hash
-              FROM events SEMI JOIN touched USING (platform, item_id) WHERE policy_id = $p)
+              FROM events SEMI JOIN touched USING (item_key) WHERE policy_id = $p)
         GROUP BY ALL HAVING msg_row IS NOT NULL""",
         {"p": policy.id, "replies": list(REPLY_EVENTS)},
     )
     con.execute(
         """CREATE TEMP TABLE picked AS
-        SELECT e.rowid AS r, e.event_time, e.event_id, e.event_type, e.account, e.channel, e.needs_response
+        SELECT e.rowid AS r, e.platform, e.item_id, e.event_time, e.event_id, e.event_type, e.account, e.channel,
+               e.needs_response
         FROM events e
         JOIN (SELECT msg_row AS r FROM item_rows
               UNION ALL SELECT reply_row FROM item_rows WHERE reply_row IS NOT NULL) p
           ON e.rowid = p.r""")
     con.execute(
         """CREATE TEMP TABLE item_facts AS
-        SELECT a.platform, a.item_id, a.codes, a.signposted, m.event_time AS received_at, m.account, m.channel,
-               m.needs_response, r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type
+        SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, m.event_time AS received_at, m.account,
+               m.channel, m.needs_response, r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type
         FROM item_rows a JOIN picked m ON m.r = a.msg_row LEFT JOIN picked r ON r.r = a.reply_row""")
     con.execute(
         """INSERT INTO items
@@ -92,7 +92,7 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                list_sort(list_distinct(list_filter(string_split(coalesce(codes, ''), chr(31)), lambda c: c <> ''))),
                reply_at, reply_id, reply_type, receipt_day(cl.cal, received_at), deadline_at(cl.cal, received_at, $n),
                office_seconds_at(cl.cal, reply_at) - office_seconds_at(cl.cal, received_at),
-               NOT in_office_hours(cl.cal, received_at), signposted
+               NOT in_office_hours(cl.cal, received_at), signposted, item_key
         FROM item_facts CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )

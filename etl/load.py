@@ -274,25 +274,14 @@ def _validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bo
 def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     """Set-wise checks across rows: id conflicts, orphans, replies before their message. `passing` (live rows
     with no failure yet) is what they check; after them it is exactly the rows to load. The warehouse is
-    looked at only for the items and event ids this load names, so an increment costs what it brings."""
+    looked at only for the items and event ids this load names, so an increment costs what it brings.
+    Ids are checked first, so a message refused for its id does not let its item's other events in: every
+    event loaded that names an item has that item's message, in the warehouse or in this load."""
     con.execute("CREATE TEMP VIEW passing AS SELECT * FROM live ANTI JOIN fail USING (_src, _row)")
     con.execute(
         """CREATE TEMP TABLE candidates AS
         SELECT _src, _row, n_event_id, raw_hash, n_event_type, n_platform, n_item_id, n_event_time, n_account_id
         FROM passing""")
-    con.execute(  # the warehouse's items that this load names; the author lookup reads them too
-        """CREATE TEMP TABLE named_items AS
-        SELECT platform, item_id, received_at, account FROM items
-        WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)""",
-        {"policy": policy.id},
-    )
-    con.execute(
-        """CREATE TEMP TABLE known_items AS
-        SELECT platform, item_id, min(received_at) AS received_at
-        FROM (SELECT platform, item_id, received_at FROM named_items
-              UNION ALL
-              SELECT n_platform, n_item_id, n_event_time FROM candidates WHERE n_event_type = 'message_received')
-        GROUP BY ALL""")
     con.execute(
         """INSERT INTO fail
         WITH reused AS (SELECT n_event_id FROM candidates GROUP BY n_event_id HAVING count(*) > 1),
@@ -306,8 +295,25 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
             JOIN events e ON e.policy_id = $policy AND e.event_id = c.n_event_id AND e.raw_hash <> c.raw_hash)
         SELECT _src, _row,
                'event_id: ' || chr(39) || n_event_id || chr(39) || ' already used by a different event', 'event_id'
-        FROM later
-        UNION ALL
+        FROM later""",
+        {"policy": policy.id},
+    )
+    con.execute("DELETE FROM candidates WHERE (_src, _row) IN (SELECT (_src, _row) FROM fail WHERE field = 'event_id')")
+    con.execute(  # the warehouse's items that this load names; the item keys and authors read them too
+        """CREATE TEMP TABLE named_items AS
+        SELECT platform, item_id, received_at, account, item_key FROM items
+        WHERE policy_id = $policy AND (platform, item_id) IN (SELECT (n_platform, n_item_id) FROM candidates)""",
+        {"policy": policy.id},
+    )
+    con.execute(
+        """CREATE TEMP TABLE known_items AS
+        SELECT platform, item_id, min(received_at) AS received_at
+        FROM (SELECT platform, item_id, received_at FROM named_items
+              UNION ALL
+              SELECT n_platform, n_item_id, n_event_time FROM candidates WHERE n_event_type = 'message_received')
+        GROUP BY ALL""")
+    con.execute(
+        """INSERT INTO fail
         SELECT c._src, c._row, 'item_id: orphan: no message_received for ' || c.n_platform || ':' || c.n_item_id
                || ' in the warehouse or this load (it loads when its message arrives)', 'orphan'
         FROM candidates c LEFT JOIN known_items k ON k.platform = c.n_platform AND k.item_id = c.n_item_id
@@ -316,9 +322,7 @@ def _cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
         SELECT c._src, c._row, 'event_time: response_sent at ' || CAST(c.n_event_time AS VARCHAR)
                || ' is earlier than its message_received at ' || CAST(k.received_at AS VARCHAR), 'event_time'
         FROM candidates c JOIN known_items k ON k.platform = c.n_platform AND k.item_id = c.n_item_id
-        WHERE c.n_event_type = 'response_sent' AND c.n_event_time < k.received_at""",
-        {"policy": policy.id},
-    )
+        WHERE c.n_event_type = 'response_sent' AND c.n_event_time < k.received_at""")
 
 
 def _pseudonym_table(con: duckdb.DuckDBPyConnection, key: bytes, name: str, prefix: str, sql: str) -> None:
@@ -336,18 +340,22 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
         _pseudonym_table(con, key, "actor_map", "staff",
                          "SELECT DISTINCT n_actor FROM passing WHERE n_actor IS NOT NULL")
         actor, actor_join = "am.pseudonym", "LEFT JOIN actor_map am ON am.raw = g.n_actor"
-    # Each item's author: the account of its first message, in the warehouse or in this load. Built from
-    # narrow columns, apart from the insert, so the wide rows pass through the insert once.
+    # Each item this load names: its key (the warehouse's, or the next free number) and its author (the
+    # account of its first message, in the warehouse or in this load). Built from narrow columns, apart
+    # from the insert, so the wide rows pass through the insert once.
     con.execute(
         """CREATE TEMP TABLE authors AS
-        SELECT platform, item_id, arg_min(account, received_at) AS author FROM (
-            SELECT platform, item_id, account, received_at FROM named_items
-            UNION ALL
-            SELECT c.n_platform, c.n_item_id, m.pseudonym, c.n_event_time
-            FROM candidates c JOIN account_map m ON m.raw = c.n_platform || ':' || c.n_account_id
-            WHERE c.n_event_type = 'message_received' AND NOT EXISTS (
-                SELECT 1 FROM fail f WHERE f._src = c._src AND f._row = c._row))
-        GROUP BY ALL""")
+        SELECT platform, item_id, author,
+               coalesce(old_key, (SELECT coalesce(max(item_key), 0) FROM items)
+                                 + row_number() OVER (ORDER BY platform, item_id)) AS item_key
+        FROM (SELECT platform, item_id, arg_min(account, received_at) AS author, max(item_key) AS old_key FROM (
+                  SELECT platform, item_id, account, received_at, item_key FROM named_items
+                  UNION ALL
+                  SELECT c.n_platform, c.n_item_id, m.pseudonym, c.n_event_time, NULL
+                  FROM candidates c JOIN account_map m ON m.raw = c.n_platform || ':' || c.n_account_id
+                  WHERE c.n_event_type = 'message_received' AND NOT EXISTS (
+                      SELECT 1 FROM fail f WHERE f._src = c._src AND f._row = c._row))
+              GROUP BY ALL)""")
     # The joins are planned as written: the optimiser's estimate for `passing` (a view with anti-joins) is
     # low, and it would build the hash table on the wide rows instead of on the lookups (at 10M events:
     # 45 s instead of a few).
@@ -360,7 +368,7 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
                    CASE WHEN g.n_needs_response IS NULL THEN NULL
                         ELSE list_contains($true_words, g.n_needs_response) END,
                    g.n_categories, g.n_protected, {actor}, g.n_signposted_to,
-                   g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash
+                   g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash, a.item_key
             FROM passing g
             LEFT JOIN account_map m ON m.raw = g.n_platform || ':' || g.n_account_id
             LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id

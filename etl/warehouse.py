@@ -65,6 +65,17 @@ MIGRATIONS: list[str] = [
     DROP TABLE items;
     ALTER TABLE items_unindexed RENAME TO items;
     """,
+    # 3: an integer key per item, on items and on the events naming it, written by the loader. Every page
+    # joins events to items: on (platform, item_id) text that cost 1.5-2x the join on one integer.
+    """
+    ALTER TABLE items ADD COLUMN item_key BIGINT;
+    ALTER TABLE events ADD COLUMN item_key BIGINT;
+    UPDATE items SET item_key = k.n
+    FROM (SELECT rowid AS r, row_number() OVER (ORDER BY policy_id, platform, item_id) AS n FROM items) k
+    WHERE items.rowid = k.r;
+    UPDATE events SET item_key = i.item_key FROM items i
+    WHERE i.policy_id = events.policy_id AND i.platform = events.platform AND i.item_id = events.item_id;
+    """,
 ]
 
 

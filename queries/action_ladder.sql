@@ -2,7 +2,7 @@
 -- accounts (pseudonyms; an item event's account is its author) in scope.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $event_types (list).
 SELECT event_type, count(*) AS events,
-       count(DISTINCT platform || ':' || item_id) AS items,
+       count(DISTINCT item_key) AS items,
        count(DISTINCT platform || ':' || account) AS accounts
 FROM scope_events($policy, $received_from, $received_before, $platforms, $channels)
 WHERE list_contains($event_types, event_type)

@@ -3,14 +3,14 @@
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels.
 WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy),
 hate AS (
-    SELECT i.platform, i.item_id, CAST(date_trunc('month', timezone(zone.tz, i.received_at)) AS DATE) AS month
+    SELECT i.item_key, CAST(date_trunc('month', timezone(zone.tz, i.received_at)) AS DATE) AS month
     FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i, zone
     WHERE list_contains(i.categories, 'hate_discrimination')),
 strands AS (
-    SELECT h.month, h.platform, h.item_id,
+    SELECT h.month, h.item_key,
            coalesce(list_distinct(list(e.protected_characteristic)), []) AS named
     FROM hate h
-    LEFT JOIN events e ON e.policy_id = $policy AND e.platform = h.platform AND e.item_id = h.item_id
+    LEFT JOIN events e ON e.item_key = h.item_key
     GROUP BY ALL)
 SELECT month, strand, count(*) AS items
 FROM (SELECT month, unnest(CASE WHEN len(named) = 0 THEN ['not recorded'] ELSE named END) AS strand FROM strands)

@@ -7,7 +7,7 @@ SELECT coalesce(e.actor, 'not recorded') AS actor,
        CAST(date_trunc('week', timezone(zone.tz, e.event_time)) AS DATE) AS week_start,
        count(*) FILTER (WHERE list_contains($reply_types, e.event_type)) AS replies,
        count(*) FILTER (WHERE NOT list_contains($reply_types, e.event_type)) AS decisions,
-       count(DISTINCT e.platform || ':' || e.item_id) AS items
+       count(DISTINCT e.item_key) AS items
 FROM scope_events($policy, $received_from, $received_before, $platforms, $channels) e, zone
 WHERE e.event_type NOT IN ('message_received', 'categorised')
 GROUP BY ALL

@@ -10,7 +10,7 @@ warnings AS (
            EXISTS (SELECT 1 FROM events f
                    WHERE f.policy_id = $policy AND f.platform = w.platform
                      AND f.event_time >= w.event_time AND f.event_time <= $as_of
-                     AND ((f.item_id = w.item_id AND list_contains($follow_up_types, f.event_type))
+                     AND ((f.item_key = w.item_key AND list_contains($follow_up_types, f.event_type))
                           OR (f.event_type = 'account_blocked' AND f.account = w.account))) AS followed_up
     FROM scoped w
     WHERE w.event_type = 'warning_sent')

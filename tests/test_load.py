@@ -154,6 +154,32 @@ def test_same_event_id_with_other_content_is_quarantined(db: Path, load_rows) ->
     assert reasons(db) == ["event_id: 'r1' already used by a different event"]
 
 
+def test_a_message_refused_for_its_id_holds_back_its_items_other_events(db: Path, load_rows) -> None:
+    """Its reply names an item with no message anywhere, so it waits as an orphan like any other: an event
+    loaded without its item's message would be counted by no page."""
+    load_rows(BASE)
+    result, _ = load_rows([{**msg("2", "2025-03-04T10:00:00Z"), "event_id": "r1"},
+                           ev("r2", "response_sent", "2", "2025-03-04T11:00:00Z")])
+    assert (result.loaded, result.quarantined) == (0, 2)
+    assert reasons(db) == ["event_id: 'r1' already used by a different event",
+                           "item_id: orphan: no message_received for facebook:2 in the warehouse or this load "
+                           "(it loads when its message arrives)"]
+
+
+def test_every_event_naming_an_item_carries_its_items_key(db: Path, load_rows) -> None:
+    """Pages join events to items on item_key: one key per item, the same on the item and all its events,
+    kept when later loads add to the item and new numbers for new items."""
+    load_rows([msg("1", "2025-03-03T10:00:00Z"), msg("1", "2025-03-03T10:00:00Z", platform="x")])
+    load_rows([ev("r1", "response_sent", "1", "2025-03-03T11:00:00Z"), msg("2", "2025-03-03T12:00:00Z"),
+               ev("b1", "account_blocked", None, "2025-03-03T13:00:00Z", account_id="acct9")])
+    keys = query(db, "SELECT platform, item_id, item_key FROM items ORDER BY item_key")
+    assert [(p, i) for p, i, _ in keys] == [("facebook", "1"), ("x", "1"), ("facebook", "2")]
+    assert len({k for _, _, k in keys}) == 3
+    assert query(db, """SELECT e.event_id FROM events e LEFT JOIN items i USING (platform, item_id)
+                        WHERE e.item_key IS DISTINCT FROM i.item_key ORDER BY 1""") == []
+    assert query(db, "SELECT count(*) FROM events WHERE item_key IS NOT NULL") == [(4,)]
+
+
 def test_values_are_trimmed_and_case_insensitive(db: Path, load_rows) -> None:
     rows = [{**msg("1", "2025-03-03T10:00:00Z"), "event_type": " Message_RECEIVED ", "platform": " FaceBook",
              "channel": "Direct_Message ", "needs_response": "YES"},
@@ -256,6 +282,23 @@ def test_migrating_a_first_schema_warehouse_keeps_its_items(tmp_path: Path) -> N
     assert con.execute("SELECT policy_id, platform, item_id FROM items").fetchall() == [("cntw", "x", "1")]
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (len(warehouse.MIGRATIONS),)
     assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'items'").fetchone() == (0,)
+    con.close()
+
+
+def test_migrating_a_second_schema_warehouse_keys_its_items_and_events(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
+    for version, ddl in enumerate(warehouse.MIGRATIONS[:2], start=1):
+        con.execute(ddl)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+    con.execute("INSERT INTO items (policy_id, platform, item_id) VALUES ('cntw', 'x', '1'), ('cntw', 'x', '2')")
+    con.execute("""INSERT INTO events (policy_id, event_id, platform, item_id)
+                   VALUES ('cntw', 'a', 'x', '2'), ('cntw', 'b', 'x', '2'), ('cntw', 'c', 'x', NULL)""")
+    warehouse.migrate(con)
+    assert con.execute("SELECT item_id, item_key FROM items ORDER BY 1").fetchall() == [("1", 1), ("2", 2)]
+    assert con.execute("SELECT event_id, item_key FROM events ORDER BY 1").fetchall() == [
+        ("a", 2), ("b", 2), ("c", None)]
     con.close()
 
 

@@ -9,13 +9,13 @@
 -- cannot have one known at as-of, and an item whose first reply, by as-of, was a signposting is cleared:
 -- both are settled from `items` alone, and only the remaining candidates have their events read.
 WITH candidates AS (
-    SELECT platform, item_id, account, deadline_at, categories
+    SELECT item_key, platform, item_id, account, deadline_at, categories
     FROM scope_items($policy, $received_from, $received_before, $platforms, $channels)
     WHERE deadline_at < $as_of
       AND list_has_any(categories, CAST($categories AS VARCHAR[]))
       AND NOT coalesce(first_response_type = 'signposted' AND first_response_at <= $as_of, false)),
 judged AS (
-    SELECT e.platform, e.item_id,
+    SELECT e.item_key,
            bool_or(e.event_type = 'signposted') AS signposted,
            bool_or(list_has_any(e.categories, CAST($categories AS VARCHAR[]))) AS coded,
            list(e.event_id ORDER BY e.event_time, e.event_id)
@@ -25,13 +25,13 @@ judged AS (
                FILTER (WHERE e.event_type = 'message_received'
                              OR list_has_any(e.categories, CAST($categories AS VARCHAR[]))) AS evidence_times
     FROM events e
-    SEMI JOIN candidates c ON c.platform = e.platform AND c.item_id = e.item_id
+    SEMI JOIN candidates c ON c.item_key = e.item_key
     WHERE e.policy_id = $policy AND e.event_time <= $as_of
-    GROUP BY e.platform, e.item_id)
+    GROUP BY e.item_key)
 SELECT c.platform, c.item_id, c.account, j.evidence_event_ids, j.evidence_times,
        'not signposted by the response deadline ' || strftime(c.deadline_at, '%Y-%m-%d %H:%M UTC')
            || ' (codes: ' || array_to_string(list_sort(list_intersect(c.categories, CAST($categories AS VARCHAR[]))), ', ')
            || ')' AS detail
 FROM candidates c
-JOIN judged j ON j.platform = c.platform AND j.item_id = c.item_id
+JOIN judged j ON j.item_key = c.item_key
 WHERE j.coded AND NOT j.signposted;

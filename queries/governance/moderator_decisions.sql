@@ -7,7 +7,7 @@
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of,
 --   $decision_events, $removal_events.
 WITH first_decision AS (
-    SELECT platform, item_id,
+    SELECT item_key,
            arg_min(actor, (event_time, event_id)) AS moderator,
            arg_min(event_id, (event_time, event_id)) AS event_id,
            min(event_time) AS event_time,
@@ -15,12 +15,12 @@ WITH first_decision AS (
     FROM scope_events($policy, $received_from, $received_before, $platforms, $channels)
     WHERE event_time <= $as_of AND item_id IS NOT NULL AND actor IS NOT NULL
       AND list_contains(CAST($decision_events AS VARCHAR[]), event_type)
-    GROUP BY platform, item_id),
+    GROUP BY item_key),
 coded AS (
     SELECT unnest(i.categories) AS category, d.*
     FROM first_decision d
     JOIN scope_items($policy, $received_from, $received_before, $platforms, $channels) i
-      ON i.platform = d.platform AND i.item_id = d.item_id),
+      ON i.item_key = d.item_key),
 per_moderator AS (
     SELECT category, moderator, count(*) AS decided, count(*) FILTER (WHERE removed) AS removed,
            list(event_id ORDER BY event_time, event_id) AS evidence_event_ids,

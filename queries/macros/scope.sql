@@ -3,8 +3,9 @@
 -- local midnights, NULL = open), $platforms, $channels (lists, NULL = all).
 -- An account event that names no item has no receipt time: it is in scope when its own time is in the range.
 -- scope_events joins the events to the items already filtered (not to every item and then filtered), so
--- the hash table is built on the scope's items only; an event naming an item always has that item (the
--- loader holds an event back until its message arrives), so the inner join loses nothing.
+-- the hash table is built on the scope's items only, on the integer key the loader gives both; an event
+-- naming an item always has that item (the loader holds an event back until its message arrives), so the
+-- inner join loses nothing.
 CREATE OR REPLACE TEMP MACRO scope_items(policy, received_from, received_before, platforms, channels) AS TABLE
 SELECT i.*
 FROM items i
@@ -18,7 +19,7 @@ CREATE OR REPLACE TEMP MACRO scope_events(policy, received_from, received_before
 SELECT e.*, i.received_at, i.channel AS item_channel,
        list_distinct(list_concat(coalesce(e.categories, []), coalesce(i.categories, []))) AS all_categories
 FROM events e
-JOIN items i ON i.platform = e.platform AND i.item_id = e.item_id
+JOIN items i ON i.item_key = e.item_key
 WHERE e.policy_id = policy AND i.policy_id = policy
   AND (received_from IS NULL OR i.received_at >= received_from)
   AND (received_before IS NULL OR i.received_at < received_before)
