@@ -358,8 +358,11 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
               GROUP BY ALL)""")
     # The joins are planned as written: the optimiser's estimate for `passing` (a view with anti-joins) is
     # low, and it would build the hash table on the wide rows instead of on the lookups (at 10M events:
-    # 45 s instead of a few).
+    # 45 s instead of a few). The rows are written grouped by event type: most page queries look at a few
+    # types, and DuckDB skips a block of rows none of whose types match (1M events: the Governance page's
+    # queries 0.41 -> 0.31 s, for 0.7 s more load).
     con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+    con.execute("SET preserve_insertion_order = true")
     try:
         con.execute(
             f"""INSERT INTO events
@@ -373,11 +376,13 @@ def _insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, 
             LEFT JOIN account_map m ON m.raw = g.n_platform || ':' || g.n_account_id
             LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id
             {actor_join}
-            JOIN source_names s ON s._src = g._src""",
+            JOIN source_names s ON s._src = g._src
+            ORDER BY g.n_event_type, g.n_event_time""",
             {"policy": policy.id, "run_id": run_id, "true_words": list(TRUE_WORDS)},
         )
     finally:
         con.execute("RESET disabled_optimizers")
+        con.execute("SET preserve_insertion_order = false")
 
 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, staged: list[Staged]) -> None:
