@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -60,6 +61,7 @@ class Recorder:
     depth: int = 0
     calls: list[Call] = field(default_factory=list)
     queries: list[Call] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
         self.calls.clear()
@@ -68,8 +70,9 @@ class Recorder:
     def timed(self, entry: str, fn: Callable[..., Any], name_of: Callable[[tuple[Any, ...]], str],
               query: bool = False) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            outermost = self.depth == 0
-            self.depth += 1
+            with self.lock:  # a page runs its queries on two threads (dashboard.data._in_parallel)
+                outermost = self.depth == 0
+                self.depth += 1
             start = time.perf_counter()
             result = None
             try:
@@ -77,7 +80,8 @@ class Recorder:
                 return result
             finally:
                 seconds = time.perf_counter() - start
-                self.depth -= 1
+                with self.lock:
+                    self.depth -= 1
                 # Rows returned, when a frame: a big result costs outside SQL too (st.cache_data pickles it).
                 rows = len(result) if isinstance(result, pd.DataFrame) else None
                 call = Call(entry, name_of(args), self.phase, seconds, rows)

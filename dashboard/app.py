@@ -62,12 +62,13 @@ def main() -> None:
         return
     chosen = filters.sidebar(db, policies)
     policy = get_policy(chosen.policy)
-    as_of = data.as_of(db, policy.id) or datetime.now(ZoneInfo(policy.timezone))
+    scope = Scope(policy=policy.id, date_from=chosen.date_from, date_to=chosen.date_to,
+                  platforms=chosen.platforms or None, channels=chosen.channels or None)
+    latest, items = data.scope_state(db, scope)
+    as_of = latest or datetime.now(ZoneInfo(policy.timezone))
     bounds = next(p for p in policies if p.policy_id == policy.id)
-    st.session_state[ui.VIEW_KEY] = data.View(
-        db=db, policy=policy, as_of=as_of, first_day=bounds.first_day, last_day=bounds.last_day,
-        scope=Scope(policy=policy.id, date_from=chosen.date_from, date_to=chosen.date_to,
-                    platforms=chosen.platforms or None, channels=chosen.channels or None))
+    st.session_state[ui.VIEW_KEY] = data.View(db=db, policy=policy, scope=scope, as_of=as_of,
+                                              first_day=bounds.first_day, last_day=bounds.last_day, items=items)
     st.sidebar.caption(f"Status as of the latest event, "
                        f"{as_of.astimezone(ZoneInfo(policy.timezone)):%-d %b %Y %H:%M} ({policy.timezone}).")
     pages = {section: [st.Page(VIEWS / file, title=title, icon=icon, url_path=path)

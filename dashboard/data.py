@@ -13,11 +13,14 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -30,6 +33,8 @@ from queries import Scope, governance
 from queries.summary import build_summary, default_as_of
 
 CACHE_TTL_S = 600
+READERS = 2  # cursors a page's queries run on at once (_in_parallel)
+T = TypeVar("T")
 # A named query for `tables`: its name, or its name and the parameters it takes beyond the view's.
 Request = str | tuple[str, dict[str, Any]]
 
@@ -59,6 +64,7 @@ class View:
     as_of: datetime
     first_day: date
     last_day: date
+    items: int  # in the scope the shell read it for (the empty-state check); derived views keep it
 
     def params(self, **extra: Any) -> dict[str, Any]:
         return {**self.scope.params(self.policy.timezone), "as_of": self.as_of, **extra}
@@ -79,9 +85,7 @@ class View:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def _run(db: str, _stamp: tuple[int, int, int], name: str, params: dict[str, Any]) -> pd.DataFrame:
     with reader(db) as con:
-        if queries.uses_macros(name):  # parsing them costs as much as a small query: only when needed
-            queries.install_macros(con)
-        return queries.run(con, name, params)
+        return _table_job(name, params)(con)
 
 
 def run(db: str, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -94,13 +98,40 @@ def table(view: View, name: str, **extra: Any) -> pd.DataFrame:
     return run(view.db, name, view.params(**extra))
 
 
+def _in_parallel(con: duckdb.DuckDBPyConnection, jobs: Sequence[Callable[[duckdb.DuckDBPyConnection], T]]) -> list[T]:
+    """Each job's result, in order, the jobs run on READERS cursors of `con` at once. A page's queries are small
+    (tens of milliseconds at 1M events), too small for DuckDB to keep every core busy on one of them; two
+    at once on a two-core machine take about a fifth less. A cursor shares the open file and its buffers."""
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def run(job: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        if not hasattr(local, "cursor"):
+            local.cursor = con.cursor()
+            cursors.append(local.cursor)
+        return job(local.cursor)
+
+    try:
+        with ThreadPoolExecutor(max(1, min(READERS, len(jobs)))) as pool:
+            return list(pool.map(run, jobs))
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _table_job(name: str, params: dict[str, Any]) -> Callable[[duckdb.DuckDBPyConnection], pd.DataFrame]:
+    def job(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        if queries.uses_macros(name):  # parsing them costs as much as a small query: only when needed
+            queries.ensure_macros(con)
+        return queries.run(con, name, params)
+    return job
+
+
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def _tables(db: str, _stamp: tuple[int, int, int],
             requests: tuple[tuple[str, dict[str, Any]], ...]) -> list[pd.DataFrame]:
     with reader(db) as con:
-        if any(queries.uses_macros(name) for name, _ in requests):
-            queries.install_macros(con)
-        return [queries.run(con, name, params) for name, params in requests]
+        return _in_parallel(con, [_table_job(name, params) for name, params in requests])
 
 
 def tables(view: View, *requests: Request) -> list[pd.DataFrame]:
@@ -150,14 +181,19 @@ def loaded_policies(db: str) -> list[PolicyData]:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _as_of(db: str, _stamp: tuple[int, int, int], policy_id: str) -> datetime | None:
+def _scope_state(db: str, _stamp: tuple[int, int, int], scope_json: str) -> tuple[datetime | None, int]:
+    scope = Scope.model_validate_json(scope_json)
     with reader(db) as con:
-        return default_as_of(con, policy_id)
+        as_of = default_as_of(con, scope.policy)
+        queries.install_macros(con)
+        items = queries.records(con, "summary_items", scope.params(get_policy(scope.policy).timezone))[0]["total"]
+        return as_of, int(items)
 
 
-def as_of(db: str, policy_id: str) -> datetime | None:
-    """The default as-of time (SPEC §2): the policy's latest event in the warehouse."""
-    return _as_of(db, stamp(db), policy_id)
+def scope_state(db: str, scope: Scope) -> tuple[datetime | None, int]:
+    """The default as-of time (SPEC §2: the policy's latest event in the warehouse) and how many items the
+    scope holds (a page with none shows the empty state instead), read on one connection."""
+    return _scope_state(db, stamp(db), scope.model_dump_json())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
@@ -165,8 +201,14 @@ def _summaries(db: str, _stamp: tuple[int, int, int], scopes_json: tuple[str, ..
                requests: tuple[tuple[str, dict[str, Any]], ...]) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
     scopes = [Scope.model_validate_json(s) for s in scopes_json]
     with reader(db) as con:
-        found = [build_summary(con, get_policy(scope.policy), scope, as_of) for scope in scopes]
-        return found, [queries.run(con, name, params) for name, params in requests]
+        jobs: list[Callable[[duckdb.DuckDBPyConnection], Any]] = [
+            partial(_summary_job, scope=scope, as_of=as_of) for scope in scopes]
+        found = _in_parallel(con, jobs + [_table_job(name, params) for name, params in requests])
+        return found[:len(scopes)], found[len(scopes):]
+
+
+def _summary_job(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: datetime) -> dict[str, Any]:
+    return build_summary(con, get_policy(scope.policy), scope, as_of)
 
 
 def summaries(views: Sequence[View], tables_view: View | None = None,

@@ -48,7 +48,7 @@ def run_page(render: Callable[[data.View], None], *, needs_items: bool = True) -
     if view is None:
         return  # app.py has already explained why there is nothing to show
     try:
-        if needs_items and int(data.table(view, "summary_items")["total"].iloc[0]) == 0:
+        if needs_items and view.items == 0:
             st.info(EMPTY)
             return
         render(view)
