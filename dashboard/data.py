@@ -236,7 +236,8 @@ def _governance(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: d
     policy = get_policy(scope.policy)
     with reader(db) as con:
         table = governance.consistency(con, policy, scope, as_of)
-        return Governance(governance.findings(con, policy, scope, as_of, moderators=table), table)
+        return Governance(governance.findings(con, policy, scope, as_of, moderators=table,
+                                              run_jobs=partial(_in_parallel, con)), table)
 
 
 def governance_review(view: View) -> Governance:

@@ -17,8 +17,9 @@ would be a third of its whole run.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,10 @@ from queries import Scope, ensure_macros, records, run
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# A piece of work given a connection to read on, and what runs a list of them (`findings`).
+Job = Callable[[duckdb.DuckDBPyConnection], "pd.DataFrame"]
+RunJobs = Callable[[list[Job]], list["pd.DataFrame"]]
 
 # Rules whose findings are about an item or an account; each runs governance/<name in lower case>.sql and
 # is reported in the summary's `governance` object.
@@ -102,28 +107,38 @@ def _with_evidence_lists(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _item_rule_findings(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """One item rule's findings with their subjects (FINDING_COLUMNS but rule and clause)."""
+    ensure_macros(con)
+    frame = _with_evidence_lists(run(con, f"governance/{name.lower()}", params))
+    frame["subject"] = [subject_key(*row) for row in frame[["platform", "item_id", "account"]].itertuples(index=False)]
+    return frame
+
+
 def findings(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: datetime,
-             moderators: pd.DataFrame | None = None) -> pd.DataFrame:
+             moderators: pd.DataFrame | None = None, run_jobs: RunJobs | None = None) -> pd.DataFrame:
     """One row per finding of every rule the preset switches on, in rule order (FINDING_COLUMNS).
-    `moderators` is G8's `consistency` table when the caller has it already (it is the costliest rule)."""
+    `moderators` is G8's `consistency` table when the caller has it already (it is the costliest rule).
+    Each rule is a job given a connection; `run_jobs` runs them (on cursors of `con`, at once, in the
+    dashboard), by default one after the other on `con`."""
     import pandas as pd  # noqa: PLC0415 -- see the module docstring
 
     base = _params(con, policy, scope, as_of)
-    frames = []
-    for name, rule in policy.rules.enabled().items():
+    rules = list(policy.rules.enabled().items())
+    jobs: list[Job] = []
+    for name, rule in rules:
         if name == MODERATOR_RULE:
-            table = consistency(con, policy, scope, as_of) if moderators is None else moderators
-            frame = _moderator_findings(table)
+            jobs.append(lambda c: _moderator_findings(consistency(c, policy, scope, as_of)
+                                                      if moderators is None else moderators))
         else:
-            frame = _with_evidence_lists(run(con, f"governance/{name.lower()}", {**base, **rule.model_dump()}))
-            frame["subject"] = [subject_key(*row) for row in
-                                frame[["platform", "item_id", "account"]].itertuples(index=False)]
+            jobs.append(partial(_item_rule_findings, name=name, params={**base, **rule.model_dump()}))
+    frames = (run_jobs or (lambda todo: [job(con) for job in todo]))(jobs)
+    for frame, (name, rule) in zip(frames, rules, strict=True):
         frame["rule"] = name
         frame["clause"] = rule.clause
-        frames.append(frame[FINDING_COLUMNS])
     if not frames:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)
+    out = pd.concat([frame[FINDING_COLUMNS] for frame in frames], ignore_index=True)
     out["_order"] = out["rule"].map(RULE_ORDER.index)
     out["_first"] = out["evidence_times"].map(min)
     return (out.sort_values(["_order", "subject", "_first"], kind="stable")

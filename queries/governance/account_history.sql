@@ -43,9 +43,9 @@ timelines AS (
                  'removals': removals, 'blocks': blocks} ORDER BY month) AS timeline
     FROM monthly GROUP BY platform, account),
 removals AS (  -- every removal-type event on an item of a listed account, known at as-of, in or out of scope
-    SELECT r.platform, r.account, r.item_id, r.event_id, r.event_time FROM events r
+    SELECT r.platform, r.account, r.item_key, r.rowid AS event_row, r.event_time FROM events r
     SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account
-    WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_id IS NOT NULL AND r.account IS NOT NULL
+    WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_key IS NOT NULL AND r.account IS NOT NULL
       AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))),  -- a semi join: filters in the scan
 reached AS (  -- the removals at which the account had removed items numbering the threshold within the window
     SELECT r.platform, r.account, min(r.event_time) AS first_repeat_at
@@ -53,12 +53,12 @@ reached AS (  -- the removals at which the account had removed items numbering t
     JOIN removals o ON o.platform = r.platform AND o.account = r.account
                    AND o.event_time > r.event_time - to_days(CAST($repeat_window_days AS INTEGER))
                    AND o.event_time <= r.event_time
-    GROUP BY r.platform, r.account, r.event_id, r.event_time
-    HAVING count(DISTINCT o.item_id) >= $repeat_min_items),
+    GROUP BY r.platform, r.account, r.event_row, r.event_time
+    HAVING count(DISTINCT o.item_key) >= $repeat_min_items),
 first_reached AS (
     SELECT platform, account, min(first_repeat_at) AS first_repeat_at FROM reached GROUP BY platform, account),
 now_window AS (
-    SELECT platform, account, count(DISTINCT item_id) AS removed_items_in_window FROM removals
+    SELECT platform, account, count(DISTINCT item_key) AS removed_items_in_window FROM removals
     WHERE event_time >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($repeat_window_days AS INTEGER))
       AND event_time < $as_of
     GROUP BY platform, account)
