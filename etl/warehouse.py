@@ -76,6 +76,13 @@ MIGRATIONS: list[str] = [
     UPDATE events SET item_key = i.item_key FROM items i
     WHERE i.policy_id = events.policy_id AND i.platform = events.platform AND i.item_id = events.item_id;
     """,
+    # 4: the local calendar date each message arrived, worked out once by the load: the pages group items by
+    # local week and month, and converting every receipt time to local time cost 0.2 s per query at 4.3M items.
+    """
+    ALTER TABLE items ADD COLUMN received_date DATE;
+    UPDATE items SET received_date = CAST(timezone(p.timezone, items.received_at) AS DATE)
+    FROM policies p WHERE p.policy_id = items.policy_id;
+    """,
 ]
 
 

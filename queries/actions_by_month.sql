@@ -3,7 +3,8 @@
 -- that name no item count in the month of their own time.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels.
 WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy)
-SELECT CAST(date_trunc('month', timezone(zone.tz, coalesce(e.received_at, e.event_time))) AS DATE) AS month,
+SELECT CAST(date_trunc('month', coalesce(e.received_date, CAST(timezone(zone.tz, e.event_time) AS DATE))) AS DATE)
+           AS month,
        e.event_type,
        count(*) AS events
 FROM scope_events($policy, $received_from, $received_before, $platforms, $channels) e, zone

@@ -1,10 +1,9 @@
 -- Hate-crime strands: items carrying the hate_discrimination code, per protected characteristic named on
 -- any of their events ('not recorded' when none is), per local month of receipt.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels.
-WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy),
-hate AS (
-    SELECT i.item_key, CAST(date_trunc('month', timezone(zone.tz, i.received_at)) AS DATE) AS month
-    FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i, zone
+WITH hate AS (
+    SELECT i.item_key, CAST(date_trunc('month', i.received_date) AS DATE) AS month
+    FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i
     WHERE list_contains(i.categories, 'hate_discrimination')),
 strands AS (
     SELECT h.month, h.item_key,

@@ -2,14 +2,14 @@
 -- met and breached against the target (SPEC §2, at the as-of time) and the median office hours to reply.
 -- Items still unanswered belong to nobody and are left out (the team's weekly figures include them).
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of.
-WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy),
-s AS (
+WITH s AS (
     SELECT coalesce(e.actor, 'not recorded') AS actor,
-           CAST(date_trunc('week', timezone(zone.tz, i.received_at)) AS DATE) AS week_start,
+           CAST(date_trunc('week', i.received_date) AS DATE) AS week_start,
            response_status(i.needs_response, i.first_response_at, i.deadline_at, $as_of) AS status,
            i.business_seconds_to_response / 3600.0 AS hours
     FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i
-    JOIN events e ON e.policy_id = i.policy_id AND e.event_id = i.first_response_event_id, zone
+    JOIN events e ON e.item_key = i.item_key AND e.event_type = i.first_response_type
+                 AND e.event_id = i.first_response_event_id
     WHERE i.needs_response AND i.first_response_at <= $as_of)
 SELECT actor, week_start,
        count(*) FILTER (WHERE status = 'met') AS met,

@@ -3,14 +3,13 @@
 -- macro as the summary), the met rate (met / (met + breached)) and the median office hours from receipt to
 -- the first reply over items that had one by the as-of time.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of, $period.
-WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy),
-s AS (
-    SELECT CAST(date_trunc($period, timezone(zone.tz, i.received_at)) AS DATE) AS period_start,
+WITH s AS (
+    SELECT CAST(date_trunc($period, i.received_date) AS DATE) AS period_start,
            i.needs_response,
            response_status(i.needs_response, i.first_response_at, i.deadline_at, $as_of) AS status,
            CASE WHEN i.needs_response AND i.first_response_at <= $as_of
                 THEN i.business_seconds_to_response / 3600.0 END AS hours
-    FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i, zone)
+    FROM scope_items($policy, $received_from, $received_before, $platforms, $channels) i)
 SELECT period_start,
        count(*) AS items,
        count(*) FILTER (WHERE needs_response) AS needs_response,

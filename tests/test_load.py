@@ -285,6 +285,30 @@ def test_migrating_a_first_schema_warehouse_keeps_its_items(tmp_path: Path) -> N
     con.close()
 
 
+def test_an_items_received_date_is_its_local_date(db: Path, load_rows) -> None:
+    """The pages group items by local week and month on `received_date`: 23:30 UTC in summer is the next
+    day in London, and in winter the same day."""
+    load_rows([msg("1", "2025-06-01T23:30:00Z"), msg("2", "2025-12-01T23:30:00Z")])
+    assert query(db, "SELECT item_id, CAST(received_date AS VARCHAR) FROM items ORDER BY 1") == [
+        ("1", "2025-06-02"), ("2", "2025-12-01")]
+
+
+def test_migrating_a_third_schema_warehouse_dates_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
+    for version, ddl in enumerate(warehouse.MIGRATIONS[:3], start=1):
+        con.execute(ddl)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+    con.execute("INSERT INTO policies (policy_id, timezone) VALUES ('cntw', 'Europe/London')")
+    con.execute("""INSERT INTO items (policy_id, platform, item_id, received_at)
+                   VALUES ('cntw', 'x', '1', '2025-06-01 23:30:00+00')""")
+    warehouse.migrate(con)
+    assert con.execute("SELECT CAST(received_date AS VARCHAR) FROM items").fetchall() == [("2025-06-02",)]
+    con.close()
+
+
 def test_migrating_a_second_schema_warehouse_keys_its_items_and_events(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))

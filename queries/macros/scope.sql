@@ -16,7 +16,7 @@ WHERE i.policy_id = policy
   AND (channels IS NULL OR list_contains(channels, i.channel));
 
 CREATE OR REPLACE TEMP MACRO scope_events(policy, received_from, received_before, platforms, channels) AS TABLE
-SELECT e.*, i.received_at, i.channel AS item_channel,
+SELECT e.*, i.received_at, i.received_date, i.channel AS item_channel,
        list_distinct(list_concat(coalesce(e.categories, []), coalesce(i.categories, []))) AS all_categories
 FROM events e
 JOIN items i ON i.item_key = e.item_key
@@ -26,7 +26,8 @@ WHERE e.policy_id = policy AND i.policy_id = policy
   AND (platforms IS NULL OR list_contains(platforms, i.platform))
   AND (channels IS NULL OR list_contains(channels, i.channel))
 UNION ALL
-SELECT e.*, CAST(NULL AS TIMESTAMPTZ) AS received_at, CAST(NULL AS VARCHAR) AS item_channel,
+SELECT e.*, CAST(NULL AS TIMESTAMPTZ) AS received_at, CAST(NULL AS DATE) AS received_date,
+       CAST(NULL AS VARCHAR) AS item_channel,
        list_distinct(coalesce(e.categories, [])) AS all_categories
 FROM events e
 WHERE e.policy_id = policy AND e.item_id IS NULL AND channels IS NULL
