@@ -132,6 +132,24 @@ def history(db: Path, as_of: str) -> pd.DataFrame:
         return account_history(con, CTMUHB, Scope(policy="ctmuhb"), at(as_of)).set_index("account")
 
 
+@pytest.mark.parametrize(("third_after", "reached"), [
+    (timedelta(days=90) - timedelta(microseconds=1), True), (timedelta(days=90), False)])
+def test_repeat_offender_window_is_open_at_its_start(db: Path, load_rows, third_after: timedelta,
+                                                     reached: bool) -> None:
+    """ctmuhb: 3 items removed within 90 days. A removal exactly 90 days before another is out of its window."""
+    start = datetime.fromisoformat("2025-03-03T10:00:00+00:00")
+    rows = []
+    for n, after in enumerate([timedelta(0), timedelta(days=1), third_after]):
+        when = start + after
+        rows += [msg(f"w{n}", (when - timedelta(hours=1)).isoformat(), account="edge", category="abuse"),
+                 ev(f"d{n}", "deleted", f"w{n}", when.isoformat(), category="abuse", actor="Sam",
+                    rationale="abuse")]
+    load_rows(rows, policy="ctmuhb")
+    got = history(db, (start + timedelta(days=100)).isoformat()).loc[pseudonym("facebook", "edge")]
+    first = got["first_repeat_at"]
+    assert (None if pd.isna(first) else first) == (pd.Timestamp(start + third_after) if reached else None)
+
+
 def test_account_history_shows_the_repeat_offender_evidence_g2_uses(db: Path, load_rows) -> None:
     load_rows(G2_LOG, policy="ctmuhb")
     got = history(db, BLOCK)  # as the team saw it when it blocked

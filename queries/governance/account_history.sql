@@ -47,16 +47,16 @@ removals AS (  -- every removal-type event on an item of a listed account, known
     SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account
     WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_key IS NOT NULL AND r.account IS NOT NULL
       AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))),  -- a semi join: filters in the scan
-reached AS (  -- the removals at which the account had removed items numbering the threshold within the window
-    SELECT r.platform, r.account, min(r.event_time) AS first_repeat_at
-    FROM removals r
-    JOIN removals o ON o.platform = r.platform AND o.account = r.account
-                   AND o.event_time > r.event_time - to_days(CAST($repeat_window_days AS INTEGER))
-                   AND o.event_time <= r.event_time
-    GROUP BY r.platform, r.account, r.event_row, r.event_time
-    HAVING count(DISTINCT o.item_key) >= $repeat_min_items),
+reached AS (  -- at each removal, the distinct items the account had removed within the window ending there
+    SELECT platform, account, event_time,
+           count(DISTINCT item_key) OVER (
+               PARTITION BY platform, account ORDER BY event_time
+               RANGE BETWEEN to_days(CAST($repeat_window_days AS INTEGER)) - INTERVAL 1 MICROSECOND PRECEDING
+                         AND CURRENT ROW) AS items_in_window  -- (event_time - window, event_time]
+    FROM removals),
 first_reached AS (
-    SELECT platform, account, min(first_repeat_at) AS first_repeat_at FROM reached GROUP BY platform, account),
+    SELECT platform, account, min(event_time) AS first_repeat_at FROM reached
+    WHERE items_in_window >= $repeat_min_items GROUP BY platform, account),
 now_window AS (
     SELECT platform, account, count(DISTINCT item_key) AS removed_items_in_window FROM removals
     WHERE event_time >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($repeat_window_days AS INTEGER))
