@@ -359,8 +359,9 @@ def write_report(out: Path, info: dict[str, Any], policy: str, results: list[Siz
              "it is drawn once (imports), then the Streamlit cache is cleared and it is drawn again: *its queries* "
              "is the time inside the dashboard's data calls in that cold run (the app shell's sidebar and as-of "
              "queries, which every page runs first, are a row of their own), *whole script run* is the whole "
-             "run. Peak MB is each process's peak RSS. × floor is against DuckDB's own read of the same file "
-             "in the same run.", ""]
+             "run. A page runs two queries at once, so the seconds of its SQL queries, listed under each table, "
+             "can add up to more than its data calls. Peak MB is each process's peak RSS. × floor is against "
+             "DuckDB's own read of the same file in the same run.", ""]
     for result in results:
         parts += [f"## {title(result, policy)}", "", markdown_table(result.rows), ""]
         parts += [f"- {note}" for note in result.notes] + [""]
