@@ -271,12 +271,19 @@ def test_an_item_touched_by_later_loads_stays_one_row(db: Path, load_rows) -> No
     assert query(db, "SELECT first_response_event_id, categories FROM items WHERE item_id = '1'") == [("r1", ["abuse"])]
 
 
-def test_migrating_a_first_schema_warehouse_keeps_its_items(tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
+def warehouse_at(path: Path, version: int) -> duckdb.DuckDBPyConnection:
+    """A warehouse file as a release with the first `version` migrations left it, to migrate from."""
     con = duckdb.connect(str(path))
+    con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
-    con.execute(warehouse.MIGRATIONS[0])
-    con.execute("INSERT INTO schema_migrations VALUES (1, now())")
+    for number, ddl in enumerate(warehouse.MIGRATIONS[:version], start=1):
+        con.execute(ddl)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [number])
+    return con
+
+
+def test_migrating_a_first_schema_warehouse_keeps_its_items(tmp_path: Path) -> None:
+    con = warehouse_at(tmp_path / "old.duckdb", 1)
     con.execute("INSERT INTO items (policy_id, platform, item_id) VALUES ('cntw', 'x', '1')")
     warehouse.migrate(con)
     assert con.execute("SELECT policy_id, platform, item_id FROM items").fetchall() == [("cntw", "x", "1")]
@@ -294,13 +301,7 @@ def test_an_items_received_date_is_its_local_date(db: Path, load_rows) -> None:
 
 
 def test_migrating_a_third_schema_warehouse_dates_its_items(tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
-    for version, ddl in enumerate(warehouse.MIGRATIONS[:3], start=1):
-        con.execute(ddl)
-        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+    con = warehouse_at(tmp_path / "old.duckdb", 3)
     con.execute("INSERT INTO policies (policy_id, timezone) VALUES ('cntw', 'Europe/London')")
     con.execute("""INSERT INTO items (policy_id, platform, item_id, received_at)
                    VALUES ('cntw', 'x', '1', '2025-06-01 23:30:00+00')""")
@@ -310,12 +311,7 @@ def test_migrating_a_third_schema_warehouse_dates_its_items(tmp_path: Path) -> N
 
 
 def test_migrating_a_second_schema_warehouse_keys_its_items_and_events(tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
-    for version, ddl in enumerate(warehouse.MIGRATIONS[:2], start=1):
-        con.execute(ddl)
-        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+    con = warehouse_at(tmp_path / "old.duckdb", 2)
     con.execute("INSERT INTO items (policy_id, platform, item_id) VALUES ('cntw', 'x', '1'), ('cntw', 'x', '2')")
     con.execute("""INSERT INTO events (policy_id, event_id, platform, item_id)
                    VALUES ('cntw', 'a', 'x', '2'), ('cntw', 'b', 'x', '2'), ('cntw', 'c', 'x', NULL)""")
