@@ -136,9 +136,10 @@ def _tables(db: str, _stamp: tuple[int, int, int],
 
 def tables(view: View, *requests: Request) -> list[pd.DataFrame]:
     """Several named queries (a name, or a name and its extra parameters) with the view's filters, read on
-    one connection, in order. A page asks for all its tables at once: every connection starts with cold
-    buffers, so each query on a connection of its own reads the events again from the file, and the opening
-    and the macros are paid once instead of per table (a page's queries cost about a third less together)."""
+    one connection (two cursors at once, `_in_parallel`), their frames in the order asked. A page asks for
+    all its tables at once: every connection starts with cold buffers, so each query on a connection of its
+    own reads the events again from the file, and the opening and the macros are paid once instead of per
+    table (a page's queries cost about a third less together)."""
     return _tables(view.db, stamp(view.db), _requests(view, requests))
 
 

@@ -92,8 +92,7 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                list_sort(list_distinct(list_filter(string_split(coalesce(codes, ''), chr(31)), lambda c: c <> ''))),
                reply_at, reply_id, reply_type, receipt_day(cl.cal, received_at), deadline_at(cl.cal, received_at, $n),
                office_seconds_at(cl.cal, reply_at) - office_seconds_at(cl.cal, received_at),
-               NOT in_office_hours(cl.cal, received_at), signposted, item_key,
-               CAST(timezone(cl.cal['tz'], received_at) AS DATE)
+               NOT in_office_hours(cl.cal, received_at), signposted, item_key, local_date(cl.cal, received_at)
         FROM item_facts CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )

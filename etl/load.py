@@ -478,8 +478,9 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         if not staged:
             return result, errors
         n_files = len(staged)
-        # Staged CSV rows are numbered by insertion order; past staging nothing depends on it, and keeping
-        # it makes DuckDB buffer whole inserts in memory.
+        # Staged CSV rows are numbered by insertion order; past staging only the events insert needs it (it
+        # writes its rows in a chosen order and turns it on for itself), and keeping it makes DuckDB buffer
+        # whole inserts in memory.
         con.execute("SET preserve_insertion_order = false")
         con.execute("BEGIN")
         derive.register_policy(con, policy)

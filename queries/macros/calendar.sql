@@ -5,6 +5,7 @@
 --   close, before (office seconds on all earlier days). Per working day (index = its wd): wd_day, wd_close.
 --   Cross-join it once and every lookup below is a list index, not a join: a join on computed days lets
 --   the planner pick a quadratic order when statistics are missing (inside a load's transaction).
+-- local_date(cal, ts): ts's calendar date in the policy's zone (items.received_date).
 -- receipt_wd(cal, ts): the working-day number of ts's receipt day R: ts's local day if it is a working
 --   day and ts is before close, else the next working day. A non-working day carries the number of the
 --   working day before it, so "the next working day" is simply number + 1.
@@ -25,8 +26,9 @@ SELECT struct_pack(
     wd_close := list(close_utc ORDER BY day) FILTER (WHERE is_working)) AS cal
 FROM calendar WHERE policy_id = policy;
 
-CREATE OR REPLACE TEMP MACRO cal_slot(cal, ts) AS
-date_diff('day', cal['first_day'], CAST(timezone(cal['tz'], ts) AS DATE)) + 1;
+CREATE OR REPLACE TEMP MACRO local_date(cal, ts) AS CAST(timezone(cal['tz'], ts) AS DATE);
+
+CREATE OR REPLACE TEMP MACRO cal_slot(cal, ts) AS date_diff('day', cal['first_day'], local_date(cal, ts)) + 1;
 
 CREATE OR REPLACE TEMP MACRO receipt_wd(cal, ts) AS
 cal['wd'][cal_slot(cal, ts)]
