@@ -8,9 +8,10 @@ through `st.navigation`, exactly as `modaudit dashboard` serves it, so the figur
 really issues with its default filters, never a hand-kept list that could drift from the page.
 
 What is timed, and why this way:
-- every `st.cache_data` function in `dashboard/data.py` (found by type, so a new one is timed too): these
-  are the page's only way to the warehouse; each call's time includes opening the read-only connection,
-  installing the macros, the query and turning its result into a frame — what a reader waits for;
+- every cached function in `dashboard/data.py` (`st.cache_data` or `st.cache_resource`, found by type, so
+  a new one is timed too): these are the page's only way to the warehouse; each call's time includes
+  opening the read-only connection, installing the macros, the query, turning its result into a frame and
+  the cache storing it — what a reader waits for;
 - `queries.run` wherever it was imported, for a per-query breakdown, and counted in the total only when it
   runs outside a cached function (a page bypassing the cache would still be timed);
 - whether a call comes from the app shell (`app.py` before the page) or from the page itself, by wrapping
@@ -18,7 +19,7 @@ What is timed, and why this way:
 
 The run is cold: a first run registers the navigation (shell only), a second run draws the page once so
 that lazy imports (Plotly's validators, openpyxl, ...) do not count as the page's time, as on a server that
-has already drawn a page; then the Streamlit cache is cleared and the measured run draws the page again.
+has already drawn a page; then the Streamlit caches are cleared and the measured run draws the page again.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ def measure_page(db: Path, page: str) -> dict[str, Any]:
     at.switch_page(page).run()
     warm_s = time.perf_counter() - start
     st.cache_data.clear()
+    st.cache_resource.clear()
     rec.reset()
     start = time.perf_counter()
     at.switch_page(page).run()

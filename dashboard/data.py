@@ -45,7 +45,9 @@ class NoWarehouse(Exception):
 
 def stamp(db: str) -> tuple[int, int, int]:
     """Identifies the warehouse's contents: changes whenever a load commits (file or WAL touched).
-    Every data access starts here, so a missing file is reported before anything tries to open it."""
+    Every data access starts here, so a missing file is reported before anything tries to open it.
+    The cached functions take it as `version`: a name starting with "_" would leave it out of the cache
+    key, and a page would show the warehouse as it was before a load until the entry expired."""
     path = Path(db)
     if not path.is_file():
         raise NoWarehouse(f"There is no warehouse at {db}.")
@@ -83,7 +85,7 @@ class View:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
-def _run(db: str, _stamp: tuple[int, int, int], name: str, params: dict[str, Any]) -> pd.DataFrame:
+def _run(db: str, version: tuple[int, int, int], name: str, params: dict[str, Any]) -> pd.DataFrame:
     with reader(db) as con:
         return _table_job(name, params)(con)
 
@@ -128,7 +130,7 @@ def _table_job(name: str, params: dict[str, Any]) -> Callable[[duckdb.DuckDBPyCo
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
-def _tables(db: str, _stamp: tuple[int, int, int],
+def _tables(db: str, version: tuple[int, int, int],
             requests: tuple[tuple[str, dict[str, Any]], ...]) -> list[pd.DataFrame]:
     with reader(db) as con:
         return _in_parallel(con, [_table_job(name, params) for name, params in requests])
@@ -182,7 +184,7 @@ def loaded_policies(db: str) -> list[PolicyData]:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _scope_state(db: str, _stamp: tuple[int, int, int], scope_json: str) -> tuple[datetime | None, int]:
+def _scope_state(db: str, version: tuple[int, int, int], scope_json: str) -> tuple[datetime | None, int]:
     scope = Scope.model_validate_json(scope_json)
     with reader(db) as con:
         as_of = default_as_of(con, scope.policy)
@@ -198,7 +200,7 @@ def scope_state(db: str, scope: Scope) -> tuple[datetime | None, int]:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _summaries(db: str, _stamp: tuple[int, int, int], scopes_json: tuple[str, ...], as_of: datetime,
+def _summaries(db: str, version: tuple[int, int, int], scopes_json: tuple[str, ...], as_of: datetime,
                requests: tuple[tuple[str, dict[str, Any]], ...]) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
     scopes = [Scope.model_validate_json(s) for s in scopes_json]
     with reader(db) as con:
@@ -225,25 +227,27 @@ def summaries(views: Sequence[View], tables_view: View | None = None,
 
 @dataclass(frozen=True)
 class Governance:
-    """Everything the Governance review shows: the findings of every enabled rule and G8's table."""
+    """Everything the Governance review shows: the findings of every enabled rule and G8's table (None when
+    the preset switches G8 off)."""
 
     findings: pd.DataFrame
-    consistency: pd.DataFrame
+    consistency: pd.DataFrame | None
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _governance(db: str, _stamp: tuple[int, int, int], scope_json: str, as_of: datetime) -> Governance:
+# A resource cache, not a data cache: the review is never changed after it is made, and it is large (at 10M
+# events a G8 finding lists some 100,000 decisions), so st.cache_data's pickling on a miss and unpickling
+# on every rerun cost 0.3 s and 0.2 s. The page only reads it (filtering and `assign` make new frames).
+@st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False, max_entries=20)
+def _governance(db: str, version: tuple[int, int, int], scope_json: str, as_of: datetime) -> Governance:
     scope = Scope.model_validate_json(scope_json)
-    policy = get_policy(scope.policy)
     with reader(db) as con:
-        table = governance.consistency(con, policy, scope, as_of)
-        return Governance(governance.findings(con, policy, scope, as_of, moderators=table,
-                                              run_jobs=partial(_in_parallel, con)), table)
+        return Governance(*governance.review(con, get_policy(scope.policy), scope, as_of,
+                                             run_jobs=partial(_in_parallel, con)))
 
 
 def governance_review(view: View) -> Governance:
-    """Findings and moderator consistency on one connection, G8 worked out once for both (its findings are
-    rows of its table)."""
+    """Findings and moderator consistency, every rule's query on cursors of one connection at once, G8
+    worked out once for both (its findings are rows of its table)."""
     return _governance(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
 
 

@@ -23,6 +23,7 @@ from etl import warehouse as wh
 from etl.policy import get_policy
 from queries import Scope
 from queries.summary import summary_from_db
+from tests.conftest import msg
 from tests.dashboard_support import APP, PAGES, app, warehouse  # noqa: F401 (fixtures)
 
 
@@ -181,6 +182,15 @@ def test_no_warehouse_named_explains_how_to_start(monkeypatch: pytest.MonkeyPatc
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert problems(at) == []
     assert "No warehouse was given" in at.info[0].value
+
+
+def test_a_new_load_is_read_at_once_not_after_the_cache_expires(db: Path, load_rows) -> None:
+    """The cache is keyed on the warehouse's stamp: a load changes it, so the next read sees the new rows."""
+    view = {"policy": "cntw", "received_from": None, "received_before": None, "platforms": None, "channels": None}
+    load_rows([msg("1", "2025-03-03T10:00:00Z")])
+    assert data.run(str(db), "summary_items", view)["total"].tolist() == [1]
+    load_rows([msg("2", "2025-03-04T10:00:00Z"), msg("3", "2025-03-04T11:00:00Z")])
+    assert data.run(str(db), "summary_items", view)["total"].tolist() == [3]
 
 
 def test_a_load_holding_the_warehouse_gives_a_wait_message(app: AppTest, warehouse: Path,

@@ -3,6 +3,8 @@ tests, the events that prove each finding, moderator consistency (rule G8), and 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 import streamlit as st
 
@@ -62,7 +64,7 @@ def render(view: data.View) -> None:
     review = data.governance_review(view)
     findings = review.findings
     ui.chart(fx.findings_by_rule(_counts(view, findings)))
-    zone = view.policy.timezone
+    zone = ZoneInfo(view.policy.timezone)
     for name, rule in view.policy.rules.enabled().items():
         found = findings[findings["rule"] == name]
         with st.expander(f"{fx.rule_label(name)}: {fx.plural(len(found), 'finding')}"):
@@ -70,7 +72,7 @@ def render(view: data.View) -> None:
             if found.empty:
                 st.success("No findings under this rule.")
             else:
-                first = found["evidence_times"].map(lambda ts: min(ts).tz_convert(zone).tz_localize(None))
+                first = found["evidence_times"].map(lambda ts: min(ts).astimezone(zone).replace(tzinfo=None))
                 ui.table(found.assign(first=first), {
                     "subject": "Item or account", "detail": "What was found",
                     "first": st.column_config.DatetimeColumn("First evidence", format="D MMM YYYY, HH:mm")},
@@ -88,8 +90,9 @@ def render(view: data.View) -> None:
                               file_name=f"{view.policy.id}-findings.xlsx", icon=":material/download:",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               on_click="ignore")
-    if view.policy.rules.G8_moderator_inconsistency.enabled:
-        ui.section(lambda: _consistency(view, review.consistency))
+    if review.consistency is not None:
+        table = review.consistency
+        ui.section(lambda: _consistency(view, table))
 
 
 ui.run_page(render)

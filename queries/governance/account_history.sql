@@ -11,32 +11,34 @@
 --   $violation_categories, $repeat_window_days, $repeat_min_items, $min_violation_items.
 WITH ev AS (
     SELECT e.platform, e.account, e.event_time,
-           CAST(date_trunc('month', timezone(p.timezone, e.event_time)) AS DATE) AS month,
            e.event_type = 'message_received' AS is_item,
            e.event_type = 'message_received'
-               AND list_has_any(e.all_categories, CAST($violation_categories AS VARCHAR[])) AS is_violation,
+               AND list_has_any(e.item_categories, CAST($violation_categories AS VARCHAR[])) AS is_violation,
            e.event_type = 'warning_sent' AS is_warning,
            list_contains(CAST($removal_events AS VARCHAR[]), e.event_type) AS is_removal,
            e.event_type = 'account_blocked' AS is_block
     FROM scope_events($policy, $received_from, $received_before, $platforms, $channels) e
-    JOIN policies p ON p.policy_id = e.policy_id
     WHERE e.event_time <= $as_of AND e.account IS NOT NULL
       AND (e.event_type IN ('message_received', 'warning_sent', 'account_blocked')
            OR list_contains(CAST($removal_events AS VARCHAR[]), e.event_type))),
+listed AS (  -- accounts with enough violation items, found from those items alone (most accounts have none)
+    SELECT platform, account FROM ev WHERE is_violation OR $min_violation_items = 0
+    GROUP BY platform, account HAVING count(*) FILTER (WHERE is_violation) >= $min_violation_items),
+listed_ev AS (
+    SELECT ev.* FROM ev SEMI JOIN listed l ON l.platform = ev.platform AND l.account = ev.account),
 accounts AS (
     SELECT platform, account, min(event_time) AS first_seen, max(event_time) AS last_seen,
            count(*) FILTER (WHERE is_item) AS items, count(*) FILTER (WHERE is_violation) AS violation_items,
            count(*) FILTER (WHERE is_warning) AS warnings, count(*) FILTER (WHERE is_removal) AS removals,
            count(*) FILTER (WHERE is_block) AS blocks
-    FROM ev GROUP BY platform, account
-    HAVING count(*) FILTER (WHERE is_violation) >= $min_violation_items),
-monthly AS (
-    SELECT platform, account, month,
+    FROM listed_ev GROUP BY platform, account),
+monthly AS (  -- the local month is worked out here, for the listed accounts' events only
+    SELECT platform, account, CAST(date_trunc('month', timezone(p.timezone, event_time)) AS DATE) AS month,
            count(*) FILTER (WHERE is_item) AS items, count(*) FILTER (WHERE is_violation) AS violation_items,
            count(*) FILTER (WHERE is_warning) AS warnings, count(*) FILTER (WHERE is_removal) AS removals,
            count(*) FILTER (WHERE is_block) AS blocks
-    FROM ev SEMI JOIN accounts a ON a.platform = ev.platform AND a.account = ev.account
-    GROUP BY platform, account, month),
+    FROM listed_ev, (SELECT timezone FROM policies WHERE policy_id = $policy) p
+    GROUP BY ALL),
 timelines AS (
     SELECT platform, account,
            list({'month': month, 'items': items, 'violation_items': violation_items, 'warnings': warnings,

@@ -6,16 +6,17 @@
 -- One row per (category, moderator), with the moderator's decision events as evidence.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of,
 --   $decision_events, $removal_events.
+-- The first decision is the smallest (time, event id, ...) struct: structs compare field by field, and one
+-- `min` over them costs a third of an `arg_min` per wanted field.
 WITH first_decision AS (
-    SELECT item_key,
-           arg_min(actor, (event_time, event_id)) AS moderator,
-           arg_min(event_id, (event_time, event_id)) AS event_id,
-           min(event_time) AS event_time,
-           list_contains(CAST($removal_events AS VARCHAR[]), arg_min(event_type, (event_time, event_id))) AS removed
-    FROM scope_events($policy, $received_from, $received_before, $platforms, $channels)
-    WHERE event_time <= $as_of AND item_id IS NOT NULL AND actor IS NOT NULL
-      AND list_contains(CAST($decision_events AS VARCHAR[]), event_type)
-    GROUP BY item_key),
+    SELECT item_key, first.event_time, first.event_id, first.actor AS moderator,
+           list_contains(CAST($removal_events AS VARCHAR[]), first.event_type) AS removed
+    FROM (SELECT item_key, min({'event_time': event_time, 'event_id': event_id, 'actor': actor,
+                                'event_type': event_type}) AS first
+          FROM scope_events($policy, $received_from, $received_before, $platforms, $channels)
+          WHERE event_time <= $as_of AND item_id IS NOT NULL AND actor IS NOT NULL
+            AND list_contains(CAST($decision_events AS VARCHAR[]), event_type)
+          GROUP BY item_key)),
 coded AS (
     SELECT unnest(i.categories) AS category, d.*
     FROM first_decision d
