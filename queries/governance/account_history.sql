@@ -13,7 +13,7 @@ WITH ev AS (
     SELECT e.platform, e.account, e.event_time,
            e.event_type = 'message_received' AS is_item,
            e.event_type = 'message_received'
-               AND list_has_any(e.item_categories, CAST($violation_categories AS VARCHAR[])) AS is_violation,
+               AND list_has_any(e.all_categories, CAST($violation_categories AS VARCHAR[])) AS is_violation,
            e.event_type = 'warning_sent' AS is_warning,
            list_contains(CAST($removal_events AS VARCHAR[]), e.event_type) AS is_removal,
            e.event_type = 'account_blocked' AS is_block

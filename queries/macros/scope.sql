@@ -6,8 +6,9 @@
 -- the hash table is built on the scope's items only, on the integer key the loader gives both; an event
 -- naming an item always has that item (the loader holds an event back until its message arrives), so the
 -- inner join loses nothing.
--- `all_categories` is an event's codes with its item's; `item_categories` the item's alone (the union of all
--- its events' codes), which a query about items reads instead, to spare a list merge per event.
+-- `all_categories` is an event's codes with its item's: for an event on an item that is the item's codes
+-- alone, which the load keeps as the union of all its events' codes (sorted, distinct), so no list is
+-- merged per event; an account event naming no item has its own.
 CREATE OR REPLACE TEMP MACRO scope_items(policy, received_from, received_before, platforms, channels) AS TABLE
 SELECT i.*
 FROM items i
@@ -18,8 +19,7 @@ WHERE i.policy_id = policy
   AND (channels IS NULL OR list_contains(channels, i.channel));
 
 CREATE OR REPLACE TEMP MACRO scope_events(policy, received_from, received_before, platforms, channels) AS TABLE
-SELECT e.*, i.received_at, i.received_date, i.channel AS item_channel, i.categories AS item_categories,
-       list_distinct(list_concat(coalesce(e.categories, []), coalesce(i.categories, []))) AS all_categories
+SELECT e.*, i.received_at, i.received_date, i.channel AS item_channel, i.categories AS all_categories
 FROM events e
 JOIN items i ON i.item_key = e.item_key
 WHERE e.policy_id = policy AND i.policy_id = policy
@@ -29,7 +29,7 @@ WHERE e.policy_id = policy AND i.policy_id = policy
   AND (channels IS NULL OR list_contains(channels, i.channel))
 UNION ALL
 SELECT e.*, CAST(NULL AS TIMESTAMPTZ) AS received_at, CAST(NULL AS DATE) AS received_date,
-       CAST(NULL AS VARCHAR) AS item_channel, CAST(NULL AS VARCHAR[]) AS item_categories,
+       CAST(NULL AS VARCHAR) AS item_channel,
        list_distinct(coalesce(e.categories, [])) AS all_categories
 FROM events e
 WHERE e.policy_id = policy AND e.item_id IS NULL AND channels IS NULL
