@@ -1,4 +1,4 @@
-"""Derived tables the queries stand on: the policy snapshot, its calendar, and per-item facts.
+"""Derived tables the queries stand on: the policy snapshot, its calendar, per-item facts and daily counts.
 
 Items are refreshed only for the items a load touched, so a daily increment costs what it brings, not
 what the warehouse already holds. Status (met / breached / pending) is not stored: it depends on the
@@ -48,7 +48,8 @@ def ensure_calendar(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
 
 
 def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> None:
-    """Recompute the items whose events this run loaded (needs queries' calendar macros installed).
+    """Recompute the items whose events this run loaded, and the daily action counts of the days those items
+    and the run's account events fall on (needs queries' calendar macros installed).
 
     Built in steps sized for tens of millions of events: one aggregate that keeps only numbers per item
     (the row ids of its first message and first reply, ordered by time and then by a hash of the event id,
@@ -58,6 +59,10 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
         """CREATE TEMP TABLE touched AS
         SELECT DISTINCT item_key FROM events WHERE policy_id = $p AND run_id = $run AND item_key IS NOT NULL""",
         {"p": policy.id, "run": run_id})
+    # The days whose action counts this run changes: its items' receipt days before and after the refresh
+    # (an earlier message may move an item to another day), and its account events' own days.
+    con.execute("CREATE TEMP TABLE stale_days AS SELECT received_date AS day FROM items "
+                "WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)", {"p": policy.id})
     con.execute("DELETE FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)",
                 {"p": policy.id})
     con.execute(
@@ -96,4 +101,15 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
         FROM item_facts CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )
-    con.execute("DROP TABLE touched; DROP TABLE item_rows; DROP TABLE picked; DROP TABLE item_facts")
+    con.execute(
+        """INSERT INTO stale_days
+        SELECT received_date FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)
+        UNION ALL
+        SELECT local_date(cl.cal, event_time) FROM events CROSS JOIN calendar_lists($p) cl
+        WHERE policy_id = $p AND run_id = $run AND item_id IS NULL""", {"p": policy.id, "run": run_id})
+    con.execute("DELETE FROM daily_actions WHERE policy_id = $p AND day IN (SELECT day FROM stale_days)",
+                {"p": policy.id})
+    con.execute("INSERT INTO daily_actions SELECT * FROM action_counts "
+                "WHERE policy_id = $p AND day IN (SELECT DISTINCT day FROM stale_days)", {"p": policy.id})
+    con.execute("DROP TABLE touched; DROP TABLE stale_days; DROP TABLE item_rows; DROP TABLE picked; "
+                "DROP TABLE item_facts")

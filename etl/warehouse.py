@@ -83,6 +83,25 @@ MIGRATIONS: list[str] = [
     UPDATE items SET received_date = CAST(timezone(p.timezone, items.received_at) AS DATE)
     FROM policies p WHERE p.policy_id = items.policy_id;
     """,
+    # 5: actions (every event type but message_received and categorised) counted per local day of receipt
+    # of their item, platform, item channel and type; an account event naming no item counts on its own
+    # local day, with no channel, as the scope counts it. The view defines the count once; the load keeps
+    # the table equal to it for the days a load touches (derive.refresh_items). The Overview counted a
+    # year's actions by joining 3.5M events to 4.3M items: 0.35 s at 10M events, where this is a few
+    # thousand rows.
+    """
+    CREATE VIEW action_counts AS
+    SELECT e.policy_id, i.received_date AS day, i.platform, i.channel, e.event_type, count(*) AS events
+    FROM events e JOIN items i ON i.item_key = e.item_key
+    WHERE e.event_type NOT IN ('message_received', 'categorised')
+    GROUP BY ALL
+    UNION ALL
+    SELECT e.policy_id, CAST(timezone(p.timezone, e.event_time) AS DATE), e.platform, NULL, e.event_type, count(*)
+    FROM events e JOIN policies p ON p.policy_id = e.policy_id
+    WHERE e.item_id IS NULL AND e.event_type NOT IN ('message_received', 'categorised')
+    GROUP BY ALL;
+    CREATE TABLE daily_actions AS SELECT * FROM action_counts;
+    """,
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -319,6 +320,50 @@ def test_migrating_a_second_schema_warehouse_keys_its_items_and_events(tmp_path:
     assert con.execute("SELECT item_id, item_key FROM items ORDER BY 1").fetchall() == [("1", 1), ("2", 2)]
     assert con.execute("SELECT event_id, item_key FROM events ORDER BY 1").fetchall() == [
         ("a", 2), ("b", 2), ("c", None)]
+    con.close()
+
+
+def daily_actions(db: Path) -> list[tuple[Any, ...]]:
+    return query(db, "SELECT CAST(day AS VARCHAR), platform, channel, event_type, events FROM daily_actions "
+                     "ORDER BY ALL")
+
+
+def test_daily_action_counts_follow_every_load(db: Path, load_rows) -> None:
+    """The load keeps the daily counts the Overview reads equal to counting the events themselves: a late
+    action on an old item recounts that item's day, an earlier message moves its item's actions to the
+    earlier day, and an account event naming no item counts on its own local day with no channel."""
+    load_rows([msg("1", "2025-03-03T10:00:00Z"), ev("h1", "hidden", "1", "2025-03-04T09:00:00Z", category="abuse"),
+               msg("2", "2025-03-04T10:00:00Z", channel="direct_message"),
+               ev("w2", "warning_sent", "2", "2025-03-04T11:00:00Z"),
+               ev("b", "account_blocked", None, "2025-06-01T23:30:00Z", account_id="troll")])
+    assert daily_actions(db) == [
+        ("2025-03-03", "facebook", "comment", "hidden", 1),
+        ("2025-03-04", "facebook", "direct_message", "warning_sent", 1),
+        ("2025-06-02", "facebook", None, "account_blocked", 1)]  # 23:30 UTC is past midnight in London in June
+    load_rows([ev("d1", "deleted", "1", "2025-03-10T09:00:00Z", category="abuse"),
+               {**msg("2", "2025-03-01T10:00:00Z", channel="direct_message"), "event_id": "m-earlier-2"}])
+    assert daily_actions(db) == [
+        ("2025-03-01", "facebook", "direct_message", "warning_sent", 1),
+        ("2025-03-03", "facebook", "comment", "deleted", 1),
+        ("2025-03-03", "facebook", "comment", "hidden", 1),
+        ("2025-06-02", "facebook", None, "account_blocked", 1)]
+    assert query(db, "SELECT * FROM daily_actions EXCEPT ALL SELECT * FROM action_counts") == []
+    assert query(db, "SELECT * FROM action_counts EXCEPT ALL SELECT * FROM daily_actions") == []
+
+
+def test_migrating_a_fourth_schema_warehouse_counts_its_actions(tmp_path: Path) -> None:
+    con = warehouse_at(tmp_path / "old.duckdb", 4)
+    con.execute("INSERT INTO policies (policy_id, timezone) VALUES ('cntw', 'Europe/London')")
+    con.execute("""INSERT INTO items (policy_id, platform, item_id, channel, item_key, received_date)
+                   VALUES ('cntw', 'x', '1', 'dm', 7, '2025-03-03')""")
+    con.execute("""INSERT INTO events (policy_id, event_id, event_type, event_time, platform, item_id, item_key)
+                   VALUES ('cntw', 'm', 'message_received', '2025-03-03 10:00:00+00', 'x', '1', 7),
+                          ('cntw', 'h', 'hidden', '2025-03-05 10:00:00+00', 'x', '1', 7),
+                          ('cntw', 'r', 'reported_to_platform', '2025-03-06 10:00:00+00', 'x', '1', 7)""")
+    warehouse.migrate(con)
+    assert con.execute("SELECT CAST(day AS VARCHAR), platform, channel, event_type, events FROM daily_actions "
+                       "ORDER BY ALL").fetchall() == [("2025-03-03", "x", "dm", "hidden", 1),
+                                                      ("2025-03-03", "x", "dm", "reported_to_platform", 1)]
     con.close()
 
 

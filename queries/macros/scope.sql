@@ -36,3 +36,17 @@ WHERE e.policy_id = policy AND e.item_id IS NULL AND channels IS NULL
   AND (platforms IS NULL OR list_contains(platforms, e.platform))
   AND (received_from IS NULL OR e.event_time >= received_from)
   AND (received_before IS NULL OR e.event_time < received_before);
+
+-- scope_actions: the daily action counts (table daily_actions, kept by the load) inside the same filters:
+-- a day is in the range when its local midnight is, since the range's ends are local midnights; an
+-- account event's row has no channel, so it is in only when no channel is chosen, as in scope_events.
+CREATE OR REPLACE TEMP MACRO scope_actions(policy, received_from, received_before, platforms, channels) AS TABLE
+SELECT d.*
+FROM daily_actions d
+WHERE d.policy_id = policy
+  AND (received_from IS NULL
+       OR d.day >= CAST(timezone((SELECT timezone FROM policies WHERE policy_id = policy), received_from) AS DATE))
+  AND (received_before IS NULL
+       OR d.day < CAST(timezone((SELECT timezone FROM policies WHERE policy_id = policy), received_before) AS DATE))
+  AND (platforms IS NULL OR list_contains(platforms, d.platform))
+  AND (channels IS NULL OR list_contains(channels, d.channel));
