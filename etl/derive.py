@@ -12,7 +12,7 @@ import pandas as pd
 
 from etl.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
 from etl.policy import Policy
-from etl.vocab import REPLY_EVENTS
+from etl.vocab import REMOVAL_EVENTS, REPLY_EVENTS
 
 
 def register_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
@@ -71,12 +71,13 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                arg_min(r, k) FILTER (WHERE event_type = 'message_received') AS msg_row,
                arg_min(r, k) FILTER (WHERE list_contains($replies, event_type)) AS reply_row,
                string_agg(array_to_string(categories, chr(31)), chr(31)) AS codes,
-               bool_or(event_type = 'signposted') AS signposted
-        FROM (SELECT item_key, event_type, categories, rowid AS r,
+               bool_or(event_type = 'signposted') AS signposted,
+               min(event_time) FILTER (WHERE list_contains($removals, event_type)) AS first_removal_at
+        FROM (SELECT item_key, event_type, categories, event_time, rowid AS r,
                      (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT AS k  -- time, then id hash
               FROM events SEMI JOIN touched USING (item_key) WHERE policy_id = $p)
         GROUP BY ALL HAVING msg_row IS NOT NULL""",
-        {"p": policy.id, "replies": list(REPLY_EVENTS)},
+        {"p": policy.id, "replies": list(REPLY_EVENTS), "removals": list(REMOVAL_EVENTS)},
     )
     con.execute(
         """CREATE TEMP TABLE picked AS
@@ -88,7 +89,8 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
           ON e.rowid = p.r""")
     con.execute(
         """CREATE TEMP TABLE item_facts AS
-        SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, m.event_time AS received_at, m.account,
+        SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, a.first_removal_at,
+               m.event_time AS received_at, m.account,
                m.channel, m.needs_response, r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type
         FROM item_rows a JOIN picked m ON m.r = a.msg_row LEFT JOIN picked r ON r.r = a.reply_row""")
     con.execute(
@@ -97,7 +99,8 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                list_sort(list_distinct(list_filter(string_split(coalesce(codes, ''), chr(31)), lambda c: c <> ''))),
                reply_at, reply_id, reply_type, receipt_day(cl.cal, received_at), deadline_at(cl.cal, received_at, $n),
                office_seconds_at(cl.cal, reply_at) - office_seconds_at(cl.cal, received_at),
-               NOT in_office_hours(cl.cal, received_at), signposted, item_key, local_date(cl.cal, received_at)
+               NOT in_office_hours(cl.cal, received_at), signposted, item_key, local_date(cl.cal, received_at),
+               first_removal_at
         FROM item_facts CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )

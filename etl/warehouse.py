@@ -102,6 +102,18 @@ MIGRATIONS: list[str] = [
     GROUP BY ALL;
     CREATE TABLE daily_actions AS SELECT * FROM action_counts;
     """,
+    # 6: when each item was first removed (a removal-type event: vocab.REMOVAL_EVENTS), written by the load.
+    # G1 looks for removals on items without a violation code: filtering the items on this first lets it
+    # test the codes of the few items that had a removal instead of every item in scope (10M events, a
+    # quarter: 0.2 -> 0.06 s).
+    """
+    ALTER TABLE items ADD COLUMN first_removal_at TIMESTAMPTZ;
+    UPDATE items SET first_removal_at = r.first_at
+    FROM (SELECT item_key, min(event_time) AS first_at FROM events
+          WHERE event_type IN ('hidden', 'deleted', 'account_restricted', 'account_blocked') AND item_key IS NOT NULL
+          GROUP BY item_key) r
+    WHERE items.item_key = r.item_key;
+    """,
 ]
 
 

@@ -367,6 +367,32 @@ def test_migrating_a_fourth_schema_warehouse_counts_its_actions(tmp_path: Path) 
     con.close()
 
 
+def test_an_items_first_removal_is_its_earliest_across_loads(db: Path, load_rows) -> None:
+    """G1 filters items on `first_removal_at` before reading their events, so it must be the earliest
+    removal-type event however the loads bring them; a reply or a warning is not a removal."""
+    load_rows([msg("1", "2025-03-03T10:00:00Z"), ev("r1", "response_sent", "1", "2025-03-03T11:00:00Z"),
+               ev("w1", "warning_sent", "1", "2025-03-03T12:00:00Z"), ev("h1", "hidden", "1", "2025-03-05T09:00:00Z"),
+               msg("2", "2025-03-03T10:00:00Z"), ev("r2", "response_sent", "2", "2025-03-03T11:00:00Z")])
+    load_rows([ev("b1", "account_blocked", "1", "2025-03-04T09:00:00Z")])
+    assert query(db, "SELECT item_id, CAST(first_removal_at AS VARCHAR) FROM items ORDER BY 1") == [
+        ("1", "2025-03-04 09:00:00+00"), ("2", None)]
+
+
+def test_migrating_a_fifth_schema_warehouse_dates_its_items_first_removal(tmp_path: Path) -> None:
+    con = warehouse_at(tmp_path / "old.duckdb", 5)
+    con.execute("INSERT INTO items (policy_id, platform, item_id, item_key) VALUES ('cntw', 'x', '1', 7), "
+                "('cntw', 'x', '2', 8)")
+    con.execute("""INSERT INTO events (policy_id, event_id, event_type, event_time, platform, item_id, item_key)
+                   VALUES ('cntw', 'm', 'message_received', '2025-03-03 10:00:00+00', 'x', '1', 7),
+                          ('cntw', 'd', 'deleted', '2025-03-06 10:00:00+00', 'x', '1', 7),
+                          ('cntw', 'h', 'hidden', '2025-03-05 10:00:00+00', 'x', '1', 7),
+                          ('cntw', 'r', 'reported_to_platform', '2025-03-04 10:00:00+00', 'x', '2', 8)""")
+    warehouse.migrate(con)
+    assert con.execute("SELECT item_id, CAST(first_removal_at AS VARCHAR) FROM items ORDER BY 1").fetchall() == [
+        ("1", "2025-03-05 10:00:00+00"), ("2", None)]
+    con.close()
+
+
 @pytest.mark.parametrize("short_row", [False, True])
 def test_row_numbers_hold_deep_in_a_large_file(db: Path, tmp_path: Path, short_row: bool) -> None:
     """CSV rows are read by DuckDB's parallel reader (or, when a row is short of fields, the single-threaded
