@@ -356,7 +356,7 @@ def write_report(out: Path, info: dict[str, Any], policy: str, results: list[Siz
     parts = ["# modaudit benchmarks", "", f"Measured {machine_line(info)}.", "",
              "Written by `bench/run.py`. Seconds are wall time of whole processes, except for the pages. Each "
              "page runs in its own process through Streamlit's AppTest on the real app with its default filters; "
-             "it is drawn once (imports), then the Streamlit cache is cleared and it is drawn again: *its queries* "
+             "it is drawn once (imports), then the Streamlit caches are cleared and it is drawn again: *its queries* "
              "is the time inside the dashboard's data calls in that cold run (the app shell's sidebar and as-of "
              "queries, which every page runs first, are a row of their own), *whole script run* is the whole "
              "run. A page runs two queries at once, so the seconds of its SQL queries, listed under each table, "

@@ -192,8 +192,8 @@ def consistency(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
     `min_decided_items` decided items and both the moderator and the rest of the team at least
     `min_moderator_items` (`enough_data`); it is a `finding` only then and with p < the rule's p_value,
     so a small team or a handful of decisions never yields a finding from noise. The evidence columns are
-    as DuckDB hands them over (arrays): only the rows that are findings are made plain lists, by
-    `_moderator_findings`, which at 10M events saves 0.15 s of converting times nobody reads."""
+    as DuckDB hands them over (arrays): only the rows that are findings have their evidence shown, and
+    `_moderator_findings` makes those plain lists."""
     rule = policy.rules.G8_moderator_inconsistency
     as_of = _resolve_as_of(con, policy, scope, as_of)
     frame = run(con, "governance/moderator_decisions", _params(con, policy, scope, as_of))
