@@ -256,12 +256,14 @@ def account_history(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope
     return run(con, "governance/account_history", {**params, **history_params(policy, min_violation_items)})
 
 
-def history_params(policy: Policy, min_violation_items: int = 0) -> dict[str, Any]:
+def history_params(policy: Policy, min_violation_items: int = 0, with_timeline: bool = True) -> dict[str, Any]:
     """What `governance/account_history` binds besides the scope and the as-of time: G2's repeat-offender
-    test from the preset, and the fewest violating items an account needs to be listed."""
+    test from the preset, the fewest violating items an account needs to be listed, and whether to build
+    each account's monthly timeline."""
     rule = policy.rules.G2_block_without_warning
     return {**rule_params(policy), "repeat_window_days": rule.repeat_window_days,
-            "repeat_min_items": rule.repeat_min_items, "min_violation_items": min_violation_items}
+            "repeat_min_items": rule.repeat_min_items, "min_violation_items": min_violation_items,
+            "with_timeline": with_timeline}
 
 
 def neutralise(value: Any) -> Any:

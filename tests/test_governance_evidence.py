@@ -15,8 +15,16 @@ from scipy.stats import chi2_contingency
 from etl.policy import get_policy
 from etl.pseudonym import pseudonyms
 from etl.warehouse import reader
-from queries import Scope
-from queries.governance import FORMULA_STARTS, account_history, consistency, export_findings, findings, neutralise
+from queries import Scope, ensure_macros, run
+from queries.governance import (
+    FORMULA_STARTS,
+    account_history,
+    consistency,
+    export_findings,
+    findings,
+    history_params,
+    neutralise,
+)
 from tests.conftest import ev, msg
 from tests.test_governance import BLOCK, G2_LOG, at, pseudonym
 
@@ -165,6 +173,18 @@ def test_account_history_shows_the_repeat_offender_evidence_g2_uses(db: Path, lo
     assert [(m["month"].isoformat(), m["items"], m["removals"], m["blocks"]) for m in after["timeline"]] == [
         ("2025-03-01", 3, 0, 0), ("2025-04-01", 0, 1, 0), ("2025-05-01", 0, 1, 0), ("2025-06-01", 1, 2, 1)]
     assert (after["items"], after["violation_items"], after["removals"], after["blocks"]) == (4, 4, 4, 1)
+
+
+def test_account_history_without_timelines_differs_only_in_them(db: Path, load_rows) -> None:
+    """The Decisions page asks for no timelines; every other figure must be the same."""
+    load_rows(G2_LOG, policy="ctmuhb")
+    params = {**Scope(policy="ctmuhb").params(CTMUHB.timezone), "as_of": at(BLOCK)}
+    with reader(db) as con:
+        ensure_macros(con)
+        full, bare = (run(con, "governance/account_history", {**params, **history_params(CTMUHB, 0, timeline)})
+                      for timeline in (True, False))
+    assert full["timeline"].notna().all() and bare["timeline"].isna().all()
+    pd.testing.assert_frame_equal(full.drop(columns="timeline"), bare.drop(columns="timeline"))
 
 
 # ---------------------------------------------------------------- export

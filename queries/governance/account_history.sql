@@ -6,9 +6,10 @@
 -- use every event known at as-of, not only the scope, because they are the evidence G2 exempts a block on.
 -- Months are calendar months in the policy's zone. Only accounts with at least $min_violation_items
 -- violation items are listed (0: every account); the timeline and the repeat-offender figures are worked
--- out for those accounts alone, which is what makes a short list (the Decisions page's) cheap.
+-- out for those accounts alone, which is what makes a short list (the Decisions page's) cheap. With
+-- $with_timeline false the timeline is NULL and not built (a page that does not show it).
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of, $removal_events,
---   $violation_categories, $repeat_window_days, $repeat_min_items, $min_violation_items.
+--   $violation_categories, $repeat_window_days, $repeat_min_items, $min_violation_items, $with_timeline.
 WITH ev AS (
     SELECT e.platform, e.account, e.event_time,
            e.event_type = 'message_received' AS is_item,
@@ -43,7 +44,7 @@ timelines AS (
     SELECT platform, account,
            list({'month': month, 'items': items, 'violation_items': violation_items, 'warnings': warnings,
                  'removals': removals, 'blocks': blocks} ORDER BY month) AS timeline
-    FROM monthly GROUP BY platform, account),
+    FROM monthly WHERE $with_timeline GROUP BY platform, account),
 removals AS (  -- every removal-type event on an item of a listed account, known at as-of, in or out of scope
     SELECT r.platform, r.account, r.item_key, r.rowid AS event_row, r.event_time FROM events r
     SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account
