@@ -12,7 +12,7 @@ import pandas as pd
 
 from etl.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
 from etl.policy import Policy
-from etl.vocab import REMOVAL_EVENTS, REPLY_EVENTS
+from etl.vocab import DECISION_EVENTS, REMOVAL_EVENTS, REPLY_EVENTS
 
 
 def register_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
@@ -72,27 +72,42 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                arg_min(r, k) FILTER (WHERE list_contains($replies, event_type)) AS reply_row,
                string_agg(array_to_string(categories, chr(31)), chr(31)) AS codes,
                bool_or(event_type = 'signposted') AS signposted,
-               min(event_time) FILTER (WHERE list_contains($removals, event_type)) AS first_removal_at
+               min(event_time) FILTER (WHERE list_contains($removals, event_type)) AS first_removal_at,
+               min(event_time) FILTER (WHERE event_type = 'signposted') AS first_signposted_at,
+               max(event_time) FILTER (WHERE len(coalesce(categories, [])) > 0) AS last_coded_at
         FROM (SELECT item_key, event_type, categories, event_time, rowid AS r,
                      (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT AS k  -- time, then id hash
               FROM events SEMI JOIN touched USING (item_key) WHERE policy_id = $p)
         GROUP BY ALL HAVING msg_row IS NOT NULL""",
         {"p": policy.id, "replies": list(REPLY_EVENTS), "removals": list(REMOVAL_EVENTS)},
     )
+    # G8's first decision (with an actor) breaks a tie at the same microsecond by the event id, as G8 always
+    # has: timestamps from tools are often to the second or minute, and ids are usually in order. Decisions
+    # are a few percent of the events, so this aggregate may carry the id.
+    con.execute(
+        """CREATE TEMP TABLE decision_rows AS
+        SELECT item_key, arg_min(rowid, {'t': event_time, 'id': event_id}) AS decision_row
+        FROM events SEMI JOIN touched USING (item_key)
+        WHERE policy_id = $p AND list_contains($decisions, event_type) AND actor IS NOT NULL
+        GROUP BY item_key""", {"p": policy.id, "decisions": list(DECISION_EVENTS)})
     con.execute(
         """CREATE TEMP TABLE picked AS
         SELECT e.rowid AS r, e.platform, e.item_id, e.event_time, e.event_id, e.event_type, e.account, e.channel,
-               e.needs_response
+               e.needs_response, e.actor
         FROM events e
         JOIN (SELECT msg_row AS r FROM item_rows
-              UNION ALL SELECT reply_row FROM item_rows WHERE reply_row IS NOT NULL) p
+              UNION ALL SELECT reply_row FROM item_rows WHERE reply_row IS NOT NULL
+              UNION ALL SELECT decision_row FROM decision_rows) p
           ON e.rowid = p.r""")
     con.execute(
         """CREATE TEMP TABLE item_facts AS
-        SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, a.first_removal_at,
-               m.event_time AS received_at, m.account,
-               m.channel, m.needs_response, r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type
-        FROM item_rows a JOIN picked m ON m.r = a.msg_row LEFT JOIN picked r ON r.r = a.reply_row""")
+        SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, a.first_removal_at, a.first_signposted_at,
+               a.last_coded_at, m.event_time AS received_at, m.account, m.channel, m.needs_response,
+               r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type,
+               d.event_time AS decision_at, d.event_id AS decision_id, d.event_type AS decision_type,
+               d.actor AS decision_actor
+        FROM item_rows a JOIN picked m ON m.r = a.msg_row LEFT JOIN picked r ON r.r = a.reply_row
+        LEFT JOIN decision_rows dr ON dr.item_key = a.item_key LEFT JOIN picked d ON d.r = dr.decision_row""")
     con.execute(
         """INSERT INTO items
         SELECT $p, platform, item_id, received_at, account, channel, needs_response,
@@ -100,7 +115,8 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                reply_at, reply_id, reply_type, receipt_day(cl.cal, received_at), deadline_at(cl.cal, received_at, $n),
                office_seconds_at(cl.cal, reply_at) - office_seconds_at(cl.cal, received_at),
                NOT in_office_hours(cl.cal, received_at), signposted, item_key, local_date(cl.cal, received_at),
-               first_removal_at
+               first_removal_at, decision_at, decision_id, decision_type, decision_actor, first_signposted_at,
+               last_coded_at
         FROM item_facts CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )
@@ -114,5 +130,5 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                 {"p": policy.id})
     con.execute("INSERT INTO daily_actions SELECT * FROM action_counts "
                 "WHERE policy_id = $p AND day IN (SELECT DISTINCT day FROM stale_days)", {"p": policy.id})
-    con.execute("DROP TABLE touched; DROP TABLE stale_days; DROP TABLE item_rows; DROP TABLE picked; "
-                "DROP TABLE item_facts")
+    con.execute("DROP TABLE touched; DROP TABLE stale_days; DROP TABLE item_rows; DROP TABLE decision_rows; "
+                "DROP TABLE picked; DROP TABLE item_facts")

@@ -13,6 +13,8 @@ EVENT_TYPES: tuple[str, ...] = (
 ACCOUNT_EVENTS: tuple[str, ...] = ("account_restricted", "account_blocked", "account_unblocked")
 REPLY_EVENTS: tuple[str, ...] = ("response_sent", "signposted")
 REMOVAL_EVENTS: tuple[str, ...] = ("hidden", "deleted", "account_restricted", "account_blocked")
+# A decision on an item, for G8: removing it or deliberately leaving it up.
+DECISION_EVENTS: tuple[str, ...] = (*REMOVAL_EVENTS, "reviewed_no_action")
 # Events that are not decisions of the team and so are left out of the summary's `actions`.
 NON_ACTION_EVENTS: tuple[str, ...] = ("message_received", "categorised")
 

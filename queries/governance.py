@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from etl.policy import Policy
-from etl.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
+from etl.vocab import ACCOUNT_EVENTS, DECISION_EVENTS, REMOVAL_EVENTS
 from queries import Scope, ensure_macros, records, run
 
 if TYPE_CHECKING:
@@ -46,8 +46,6 @@ ITEM_RULES: tuple[str, ...] = (
 # out of the summary JSON (SPEC §6's worked examples have no G8), but listed with the other findings.
 MODERATOR_RULE = "G8_moderator_inconsistency"
 RULE_ORDER: tuple[str, ...] = (*ITEM_RULES, MODERATOR_RULE)
-# A decision on an item, for G8: removing it or deliberately leaving it up.
-DECISION_EVENTS: tuple[str, ...] = (*REMOVAL_EVENTS, "reviewed_no_action")
 FINDING_COLUMNS: list[str] = ["rule", "subject", "platform", "item_id", "account", "evidence_event_ids",
                               "evidence_times", "detail", "clause"]
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection"); tab and

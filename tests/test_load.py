@@ -393,6 +393,46 @@ def test_migrating_a_fifth_schema_warehouse_dates_its_items_first_removal(tmp_pa
     con.close()
 
 
+def test_an_items_first_decision_signposting_and_last_coding_follow_every_load(db: Path, load_rows) -> None:
+    """G8 reads each item's first decision with an actor (a tie at the same instant goes to the smaller
+    event id), G5 its first signposting and its last coding; a later load may bring earlier or later ones."""
+    load_rows([msg("1", "2025-03-03T10:00:00Z"), ev("n", "reviewed_no_action", "1", "2025-03-04T09:00:00Z", actor="Ann"),
+               ev("h", "hidden", "1", "2025-03-04T09:00:00Z", actor="Bob", category="abuse"),
+               ev("x", "deleted", "1", "2025-03-03T12:00:00Z"),  # no actor: not a decision G8 can attribute
+               ev("s", "signposted", "1", "2025-03-05T09:00:00Z", signposted_to="pals"),
+               msg("2", "2025-03-03T10:00:00Z")])
+    facts = ("SELECT item_id, CAST(first_decision_at AS VARCHAR), first_decision_event_id, first_decision_type, "
+             "first_decision_actor IS NOT NULL, CAST(first_signposted_at AS VARCHAR), CAST(last_coded_at AS VARCHAR) "
+             "FROM items ORDER BY 1")
+    assert query(db, facts) == [
+        ("1", "2025-03-04 09:00:00+00", "h", "hidden", True, "2025-03-05 09:00:00+00", "2025-03-04 09:00:00+00"),
+        ("2", None, None, None, False, None, None)]
+    load_rows([ev("a", "reviewed_no_action", "1", "2025-03-04T09:00:00Z", actor="Cy"),
+               ev("s0", "signposted", "1", "2025-03-03T11:00:00Z", signposted_to="pals"),
+               ev("c", "categorised", "1", "2025-03-06T09:00:00Z", category="complaint")])
+    assert query(db, facts)[0] == (
+        "1", "2025-03-04 09:00:00+00", "a", "reviewed_no_action", True, "2025-03-03 11:00:00+00",
+        "2025-03-06 09:00:00+00")
+
+
+def test_migrating_a_sixth_schema_warehouse_finds_its_items_first_decision_and_codings(tmp_path: Path) -> None:
+    con = warehouse_at(tmp_path / "old.duckdb", 6)
+    con.execute("INSERT INTO items (policy_id, platform, item_id, item_key) VALUES ('cntw', 'x', '1', 7)")
+    con.execute("""INSERT INTO events (policy_id, event_id, event_type, event_time, platform, item_id, item_key, actor,
+                                       categories)
+                   VALUES ('cntw', 'm', 'message_received', '2025-03-03 10:00:00+00', 'x', '1', 7, NULL, ['abuse']),
+                          ('cntw', 'r', 'reviewed_no_action', '2025-03-04 10:00:00+00', 'x', '1', 7, 'staff-1', []),
+                          ('cntw', 'h', 'hidden', '2025-03-04 10:00:00+00', 'x', '1', 7, 'staff-2', ['abuse']),
+                          ('cntw', 'd', 'deleted', '2025-03-03 12:00:00+00', 'x', '1', 7, NULL, NULL),
+                          ('cntw', 's', 'signposted', '2025-03-05 10:00:00+00', 'x', '1', 7, 'staff-1', NULL)""")
+    warehouse.migrate(con)
+    assert con.execute("""SELECT CAST(first_decision_at AS VARCHAR), first_decision_event_id, first_decision_type,
+                                 first_decision_actor, CAST(first_signposted_at AS VARCHAR),
+                                 CAST(last_coded_at AS VARCHAR) FROM items""").fetchall() == [
+        ("2025-03-04 10:00:00+00", "h", "hidden", "staff-2", "2025-03-05 10:00:00+00", "2025-03-04 10:00:00+00")]
+    con.close()
+
+
 @pytest.mark.parametrize("short_row", [False, True])
 def test_row_numbers_hold_deep_in_a_large_file(db: Path, tmp_path: Path, short_row: bool) -> None:
     """CSV rows are read by DuckDB's parallel reader (or, when a row is short of fields, the single-threaded
