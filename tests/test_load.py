@@ -396,7 +396,8 @@ def test_migrating_a_fifth_schema_warehouse_dates_its_items_first_removal(tmp_pa
 def test_an_items_first_decision_signposting_and_last_coding_follow_every_load(db: Path, load_rows) -> None:
     """G8 reads each item's first decision with an actor (a tie at the same instant goes to the smaller
     event id), G5 its first signposting and its last coding; a later load may bring earlier or later ones."""
-    load_rows([msg("1", "2025-03-03T10:00:00Z"), ev("n", "reviewed_no_action", "1", "2025-03-04T09:00:00Z", actor="Ann"),
+    load_rows([msg("1", "2025-03-03T10:00:00Z"),
+               ev("n", "reviewed_no_action", "1", "2025-03-04T09:00:00Z", actor="Ann"),
                ev("h", "hidden", "1", "2025-03-04T09:00:00Z", actor="Bob", category="abuse"),
                ev("x", "deleted", "1", "2025-03-03T12:00:00Z"),  # no actor: not a decision G8 can attribute
                ev("s", "signposted", "1", "2025-03-05T09:00:00Z", signposted_to="pals"),
