@@ -74,6 +74,7 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                bool_or(event_type = 'signposted') AS signposted,
                min(event_time) FILTER (WHERE list_contains($removals, event_type)) AS first_removal_at,
                min(event_time) FILTER (WHERE event_type = 'signposted') AS first_signposted_at,
+               min(event_time) FILTER (WHERE event_type = 'reported_to_police') AS first_police_report_at,
                max(event_time) FILTER (WHERE len(coalesce(categories, [])) > 0) AS last_coded_at
         FROM (SELECT item_key, event_type, categories, event_time, rowid AS r,
                      (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT AS k  -- time, then id hash
@@ -102,7 +103,8 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
     con.execute(
         """CREATE TEMP TABLE item_facts AS
         SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, a.first_removal_at, a.first_signposted_at,
-               a.last_coded_at, m.event_time AS received_at, m.account, m.channel, m.needs_response,
+               a.last_coded_at, a.first_police_report_at,
+               m.event_time AS received_at, m.account, m.channel, m.needs_response,
                r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type,
                d.event_time AS decision_at, d.event_id AS decision_id, d.event_type AS decision_type,
                d.actor AS decision_actor
@@ -116,7 +118,7 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                office_seconds_at(cl.cal, reply_at) - office_seconds_at(cl.cal, received_at),
                NOT in_office_hours(cl.cal, received_at), signposted, item_key, local_date(cl.cal, received_at),
                first_removal_at, decision_at, decision_id, decision_type, decision_actor, first_signposted_at,
-               last_coded_at
+               last_coded_at, first_police_report_at
         FROM item_facts CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )

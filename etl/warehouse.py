@@ -146,6 +146,16 @@ MIGRATIONS: list[str] = [
           FROM events WHERE item_key IS NOT NULL GROUP BY item_key) f
     WHERE items.item_key = f.item_key;
     """,
+    # 9: when each item was first reported to the police. Police reports are rare (about 17,000 in a quarter
+    # of 10M events, against 1M items): G3 filters the items on this before joining their events, where
+    # DuckDB, misjudging how few the reports are, built its hash table on every item in scope.
+    """
+    ALTER TABLE items ADD COLUMN first_police_report_at TIMESTAMPTZ;
+    UPDATE items SET first_police_report_at = r.first_at
+    FROM (SELECT item_key, min(event_time) AS first_at FROM events
+          WHERE event_type = 'reported_to_police' AND item_key IS NOT NULL GROUP BY item_key) r
+    WHERE items.item_key = r.item_key;
+    """,
 ]
 
 

@@ -434,6 +434,28 @@ def test_migrating_a_sixth_schema_warehouse_finds_its_items_first_decision_and_c
     con.close()
 
 
+def test_an_items_first_police_report_is_its_earliest_across_loads(db: Path, load_rows) -> None:
+    """G3 filters items on `first_police_report_at` before reading their events."""
+    load_rows([msg("1", "2025-03-03T10:00:00Z"), ev("p2", "reported_to_police", "1", "2025-03-06T09:00:00Z"),
+               ev("p3", "reported_to_platform", "1", "2025-03-04T09:00:00Z"), msg("2", "2025-03-03T10:00:00Z")])
+    load_rows([ev("p1", "reported_to_police", "1", "2025-03-05T09:00:00Z")])
+    assert query(db, "SELECT item_id, CAST(first_police_report_at AS VARCHAR) FROM items ORDER BY 1") == [
+        ("1", "2025-03-05 09:00:00+00"), ("2", None)]
+
+
+def test_migrating_an_eighth_schema_warehouse_dates_its_items_first_police_report(tmp_path: Path) -> None:
+    con = warehouse_at(tmp_path / "old.duckdb", 8)
+    con.execute("INSERT INTO items (policy_id, platform, item_id, item_key) VALUES ('cntw', 'x', '1', 7)")
+    con.execute("""INSERT INTO events (policy_id, event_id, event_type, event_time, platform, item_id, item_key)
+                   VALUES ('cntw', 'a', 'reported_to_police', '2025-03-06 10:00:00+00', 'x', '1', 7),
+                          ('cntw', 'b', 'reported_to_police', '2025-03-05 10:00:00+00', 'x', '1', 7),
+                          ('cntw', 'c', 'reported_to_platform', '2025-03-04 10:00:00+00', 'x', '1', 7)""")
+    warehouse.migrate(con)
+    assert con.execute("SELECT CAST(first_police_report_at AS VARCHAR) FROM items").fetchall() == [
+        ("2025-03-05 10:00:00+00",)]
+    con.close()
+
+
 @pytest.mark.parametrize("short_row", [False, True])
 def test_row_numbers_hold_deep_in_a_large_file(db: Path, tmp_path: Path, short_row: bool) -> None:
     """CSV rows are read by DuckDB's parallel reader (or, when a row is short of fields, the single-threaded

@@ -22,7 +22,7 @@ WHERE i.policy_id = policy
 
 CREATE OR REPLACE TEMP MACRO scope_item_events(policy, received_from, received_before, platforms, channels) AS TABLE
 SELECT e.*, i.received_at, i.received_date, i.channel AS item_channel, i.categories AS all_categories,
-       i.first_removal_at AS item_first_removal_at
+       i.first_removal_at AS item_first_removal_at, i.first_police_report_at AS item_first_police_report_at
 FROM events e
 JOIN items i ON i.item_key = e.item_key
 WHERE e.policy_id = policy AND i.policy_id = policy
@@ -34,7 +34,7 @@ WHERE e.policy_id = policy AND i.policy_id = policy
 CREATE OR REPLACE TEMP MACRO scope_account_events(policy, received_from, received_before, platforms, channels) AS TABLE
 SELECT e.*, CAST(NULL AS TIMESTAMPTZ) AS received_at, CAST(NULL AS DATE) AS received_date,
        CAST(NULL AS VARCHAR) AS item_channel, list_distinct(coalesce(e.categories, [])) AS all_categories,
-       CAST(NULL AS TIMESTAMPTZ) AS item_first_removal_at
+       CAST(NULL AS TIMESTAMPTZ) AS item_first_removal_at, CAST(NULL AS TIMESTAMPTZ) AS item_first_police_report_at
 FROM events e
 WHERE e.policy_id = policy AND e.item_id IS NULL AND channels IS NULL
   AND (platforms IS NULL OR list_contains(platforms, e.platform))
