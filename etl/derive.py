@@ -14,6 +14,8 @@ from etl.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
 from etl.policy import Policy
 from etl.vocab import DECISION_EVENTS, REMOVAL_EVENTS, REPLY_EVENTS
 
+ITEMS_PER_PASS = 1_500_000  # items derived per pass: a 1M-event load is one pass, a 10M-event load three
+
 
 def register_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     con.execute(
@@ -51,20 +53,43 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
     """Recompute the items whose events this run loaded, and the daily action counts of the days those items
     and the run's account events fall on (needs queries' calendar macros installed).
 
-    Built in steps sized for tens of millions of events: one aggregate that keeps only numbers per item
-    (the row ids of its first message and first reply, ordered by time and then by a hash of the event id,
-    so a tie at the same microsecond resolves the same whatever the load order), then one join that fetches
-    those rows' text. Keeping strings in the aggregate's state made it ten times slower at 10M events."""
+    Sized for tens of millions of events: the items are written in passes of ITEMS_PER_PASS (`_derive_items`),
+    so the joins that fetch their messages and replies fit DuckDB's memory limit whatever the load's size
+    (one pass over the 4.3M items of a 10M-event load ran out of memory within 1 GB)."""
     con.execute(
         """CREATE TEMP TABLE touched AS
-        SELECT DISTINCT item_key FROM events WHERE policy_id = $p AND run_id = $run AND item_key IS NOT NULL""",
-        {"p": policy.id, "run": run_id})
+        SELECT item_key, (row_number() OVER (ORDER BY item_key) - 1) // $per_pass AS pass
+        FROM (SELECT DISTINCT item_key FROM events WHERE policy_id = $p AND run_id = $run AND item_key IS NOT NULL)""",
+        {"p": policy.id, "run": run_id, "per_pass": ITEMS_PER_PASS})
     # The days whose action counts this run changes: its items' receipt days before and after the refresh
     # (an earlier message may move an item to another day), and its account events' own days.
     con.execute("CREATE TEMP TABLE stale_days AS SELECT received_date AS day FROM items "
                 "WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)", {"p": policy.id})
     con.execute("DELETE FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)",
                 {"p": policy.id})
+    passes = con.execute("SELECT coalesce(max(pass), -1) + 1 FROM touched").fetchone()
+    for number in range(passes[0] if passes else 0):
+        _derive_items(con, policy, number)
+    con.execute(
+        """INSERT INTO stale_days
+        SELECT received_date FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)
+        UNION ALL
+        SELECT local_date(cl.cal, event_time) FROM events CROSS JOIN calendar_lists($p) cl
+        WHERE policy_id = $p AND run_id = $run AND item_id IS NULL""", {"p": policy.id, "run": run_id})
+    con.execute("DELETE FROM daily_actions WHERE policy_id = $p AND day IN (SELECT day FROM stale_days)",
+                {"p": policy.id})
+    con.execute("INSERT INTO daily_actions SELECT * FROM action_counts "
+                "WHERE policy_id = $p AND day IN (SELECT DISTINCT day FROM stale_days)", {"p": policy.id})
+    con.execute("DROP TABLE touched; DROP TABLE stale_days")
+
+
+def _derive_items(con: duckdb.DuckDBPyConnection, policy: Policy, number: int) -> None:
+    """Write the items of one pass of `touched` (ITEMS_PER_PASS of them): one aggregate that keeps only
+    numbers per item (the row ids of its first message and first reply, ordered by time and then by a hash of
+    the event id, so a tie at the same microsecond resolves the same whatever the load order), then one join
+    that fetches those rows' text. Keeping strings in the aggregate's state made it ten times slower at 10M
+    events."""
+    con.execute("CREATE TEMP TABLE this_pass AS SELECT item_key FROM touched WHERE pass = $n", {"n": number})
     con.execute(
         """CREATE TEMP TABLE item_rows AS
         SELECT item_key,
@@ -78,59 +103,48 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                max(event_time) FILTER (WHERE len(coalesce(categories, [])) > 0) AS last_coded_at
         FROM (SELECT item_key, event_type, categories, event_time, rowid AS r,
                      (epoch_us(event_time)::HUGEINT << 64) + hash(event_id)::HUGEINT AS k  -- time, then id hash
-              FROM events SEMI JOIN touched USING (item_key) WHERE policy_id = $p)
+              FROM events SEMI JOIN this_pass USING (item_key) WHERE policy_id = $p)
         GROUP BY ALL HAVING msg_row IS NOT NULL""",
         {"p": policy.id, "replies": list(REPLY_EVENTS), "removals": list(REMOVAL_EVENTS)},
     )
     # G8's first decision (with an actor) breaks a tie at the same microsecond by the event id, as G8 always
     # has: timestamps from tools are often to the second or minute, and ids are usually in order. Decisions
-    # are a few percent of the events, so this aggregate may carry the id.
+    # are a few percent of the events, so this aggregate may carry their text; it is joined on at the insert,
+    # not beside the two wide joins below, to keep their memory as it was.
     con.execute(
-        """CREATE TEMP TABLE decision_rows AS
-        SELECT item_key, arg_min(rowid, {'t': event_time, 'id': event_id}) AS decision_row
-        FROM events SEMI JOIN touched USING (item_key)
-        WHERE policy_id = $p AND list_contains($decisions, event_type) AND actor IS NOT NULL
-        GROUP BY item_key""", {"p": policy.id, "decisions": list(DECISION_EVENTS)})
+        """CREATE TEMP TABLE decision_facts AS
+        SELECT item_key, first.t AS decision_at, first.id AS decision_id, first.type AS decision_type,
+               first.actor AS decision_actor
+        FROM (SELECT item_key, min({'t': event_time, 'id': event_id, 'type': event_type, 'actor': actor}) AS first
+              FROM events SEMI JOIN this_pass USING (item_key)
+              WHERE policy_id = $p AND list_contains($decisions, event_type) AND actor IS NOT NULL
+              GROUP BY item_key)""", {"p": policy.id, "decisions": list(DECISION_EVENTS)})
     con.execute(
         """CREATE TEMP TABLE picked AS
         SELECT e.rowid AS r, e.platform, e.item_id, e.event_time, e.event_id, e.event_type, e.account, e.channel,
-               e.needs_response, e.actor
+               e.needs_response
         FROM events e
         JOIN (SELECT msg_row AS r FROM item_rows
-              UNION ALL SELECT reply_row FROM item_rows WHERE reply_row IS NOT NULL
-              UNION ALL SELECT decision_row FROM decision_rows) p
+              UNION ALL SELECT reply_row FROM item_rows WHERE reply_row IS NOT NULL) p
           ON e.rowid = p.r""")
     con.execute(
         """CREATE TEMP TABLE item_facts AS
         SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, a.first_removal_at, a.first_signposted_at,
                a.last_coded_at, a.first_police_report_at,
                m.event_time AS received_at, m.account, m.channel, m.needs_response,
-               r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type,
-               d.event_time AS decision_at, d.event_id AS decision_id, d.event_type AS decision_type,
-               d.actor AS decision_actor
-        FROM item_rows a JOIN picked m ON m.r = a.msg_row LEFT JOIN picked r ON r.r = a.reply_row
-        LEFT JOIN decision_rows dr ON dr.item_key = a.item_key LEFT JOIN picked d ON d.r = dr.decision_row""")
+               r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type
+        FROM item_rows a JOIN picked m ON m.r = a.msg_row LEFT JOIN picked r ON r.r = a.reply_row""")
     con.execute(
         """INSERT INTO items
         SELECT $p, platform, item_id, received_at, account, channel, needs_response,
                list_sort(list_distinct(list_filter(string_split(coalesce(codes, ''), chr(31)), lambda c: c <> ''))),
                reply_at, reply_id, reply_type, receipt_day(cl.cal, received_at), deadline_at(cl.cal, received_at, $n),
                office_seconds_at(cl.cal, reply_at) - office_seconds_at(cl.cal, received_at),
-               NOT in_office_hours(cl.cal, received_at), signposted, item_key, local_date(cl.cal, received_at),
+               NOT in_office_hours(cl.cal, received_at), signposted, f.item_key, local_date(cl.cal, received_at),
                first_removal_at, decision_at, decision_id, decision_type, decision_actor, first_signposted_at,
                last_coded_at, first_police_report_at
-        FROM item_facts CROSS JOIN calendar_lists($p) cl""",
+        FROM item_facts f LEFT JOIN decision_facts d ON d.item_key = f.item_key CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )
-    con.execute(
-        """INSERT INTO stale_days
-        SELECT received_date FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)
-        UNION ALL
-        SELECT local_date(cl.cal, event_time) FROM events CROSS JOIN calendar_lists($p) cl
-        WHERE policy_id = $p AND run_id = $run AND item_id IS NULL""", {"p": policy.id, "run": run_id})
-    con.execute("DELETE FROM daily_actions WHERE policy_id = $p AND day IN (SELECT day FROM stale_days)",
-                {"p": policy.id})
-    con.execute("INSERT INTO daily_actions SELECT * FROM action_counts "
-                "WHERE policy_id = $p AND day IN (SELECT DISTINCT day FROM stale_days)", {"p": policy.id})
-    con.execute("DROP TABLE touched; DROP TABLE stale_days; DROP TABLE item_rows; DROP TABLE decision_rows; "
-                "DROP TABLE picked; DROP TABLE item_facts")
+    con.execute("DROP TABLE this_pass; DROP TABLE item_rows; DROP TABLE decision_facts; DROP TABLE picked; "
+                "DROP TABLE item_facts")

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import warehouse
+from etl import derive, warehouse
 from etl.load import load_sources
 from etl.policy import get_policy
 from tests.conftest import TEST_NOW, canonical_csv, ev, msg, query
@@ -454,6 +454,25 @@ def test_migrating_an_eighth_schema_warehouse_dates_its_items_first_police_repor
     assert con.execute("SELECT CAST(first_police_report_at AS VARCHAR) FROM items").fetchall() == [
         ("2025-03-05 10:00:00+00",)]
     con.close()
+
+
+def test_items_derived_in_several_passes_equal_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big load derives its items in passes (derive.ITEMS_PER_PASS) to stay within DuckDB's memory limit;
+    the passes must write exactly what one pass writes."""
+    rows = [msg(str(n), f"2025-03-0{3 + n % 3}T1{n % 10}:00:00Z", category="abuse" if n % 2 else "complaint")
+            for n in range(7)]
+    rows += [ev(f"h{n}", "hidden", str(n), "2025-03-07T09:00:00Z", actor="Ann") for n in range(0, 7, 3)]
+    rows += [ev(f"r{n}", "response_sent", str(n), "2025-03-06T09:00:00Z") for n in range(1, 7, 2)]
+    path = tmp_path / "log.csv"
+    path.write_text(canonical_csv(rows), encoding="utf-8")
+    tables = []
+    for per_pass in (1_000, 2):
+        monkeypatch.setattr(derive, "ITEMS_PER_PASS", per_pass)
+        db = tmp_path / f"w{per_pass}.duckdb"
+        load_sources(db, get_policy("cntw"), [path], now=TEST_NOW)
+        tables.append(query(db, "SELECT * EXCLUDE (item_key) FROM items ORDER BY item_id"))
+    assert len(tables[0]) == 7
+    assert tables[0] == tables[1]
 
 
 @pytest.mark.parametrize("short_row", [False, True])
