@@ -96,7 +96,6 @@ def _derive_items(con: duckdb.DuckDBPyConnection, policy: Policy, number: int) -
                arg_min(r, k) FILTER (WHERE event_type = 'message_received') AS msg_row,
                arg_min(r, k) FILTER (WHERE list_contains($replies, event_type)) AS reply_row,
                string_agg(array_to_string(categories, chr(31)), chr(31)) AS codes,
-               bool_or(event_type = 'signposted') AS signposted,
                min(event_time) FILTER (WHERE list_contains($removals, event_type)) AS first_removal_at,
                min(event_time) FILTER (WHERE event_type = 'signposted') AS first_signposted_at,
                min(event_time) FILTER (WHERE event_type = 'reported_to_police') AS first_police_report_at,
@@ -129,7 +128,7 @@ def _derive_items(con: duckdb.DuckDBPyConnection, policy: Policy, number: int) -
           ON e.rowid = p.r""")
     con.execute(
         """CREATE TEMP TABLE item_facts AS
-        SELECT a.item_key, m.platform, m.item_id, a.codes, a.signposted, a.first_removal_at, a.first_signposted_at,
+        SELECT a.item_key, m.platform, m.item_id, a.codes, a.first_removal_at, a.first_signposted_at,
                a.last_coded_at, a.first_police_report_at,
                m.event_time AS received_at, m.account, m.channel, m.needs_response,
                r.event_time AS reply_at, r.event_id AS reply_id, r.event_type AS reply_type
@@ -140,9 +139,9 @@ def _derive_items(con: duckdb.DuckDBPyConnection, policy: Policy, number: int) -
                list_sort(list_distinct(list_filter(string_split(coalesce(codes, ''), chr(31)), lambda c: c <> ''))),
                reply_at, reply_id, reply_type, receipt_day(cl.cal, received_at), deadline_at(cl.cal, received_at, $n),
                office_seconds_at(cl.cal, reply_at) - office_seconds_at(cl.cal, received_at),
-               NOT in_office_hours(cl.cal, received_at), signposted, f.item_key, local_date(cl.cal, received_at),
-               first_removal_at, decision_at, decision_id, decision_type, decision_actor, first_signposted_at,
-               last_coded_at, first_police_report_at
+               NOT in_office_hours(cl.cal, received_at), first_signposted_at IS NOT NULL, f.item_key,
+               local_date(cl.cal, received_at), first_removal_at, decision_at, decision_id, decision_type,
+               decision_actor, first_signposted_at, last_coded_at, first_police_report_at
         FROM item_facts f LEFT JOIN decision_facts d ON d.item_key = f.item_key CROSS JOIN calendar_lists($p) cl""",
         {"p": policy.id, "n": policy.response_target_working_days},
     )

@@ -15,8 +15,6 @@ REPLY_EVENTS: tuple[str, ...] = ("response_sent", "signposted")
 REMOVAL_EVENTS: tuple[str, ...] = ("hidden", "deleted", "account_restricted", "account_blocked")
 # A decision on an item, for G8: removing it or deliberately leaving it up.
 DECISION_EVENTS: tuple[str, ...] = (*REMOVAL_EVENTS, "reviewed_no_action")
-# Events that are not decisions of the team and so are left out of the summary's `actions`.
-NON_ACTION_EVENTS: tuple[str, ...] = ("message_received", "categorised")
 
 PLATFORMS: tuple[str, ...] = ("x", "facebook", "instagram", "linkedin", "youtube", "tiktok", "threads", "other")
 CHANNELS: tuple[str, ...] = ("comment", "reply", "mention", "direct_message")

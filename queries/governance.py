@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from etl.policy import Policy
-from etl.vocab import ACCOUNT_EVENTS, DECISION_EVENTS, REMOVAL_EVENTS
+from etl.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
 from queries import Scope, ensure_macros, records, run
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# A piece of work given a connection to read on, and what runs a list of them (`findings`).
+# A piece of work given a connection to read on, and what runs a list of them (`review`).
 Job = Callable[[duckdb.DuckDBPyConnection], "pd.DataFrame"]
 RunJobs = Callable[[list[Job]], list["pd.DataFrame"]]
 
@@ -72,7 +72,6 @@ def rule_params(policy: Policy) -> dict[str, Any]:
     return {
         "removal_events": list(REMOVAL_EVENTS),
         "account_events": list(ACCOUNT_EVENTS),
-        "decision_events": list(DECISION_EVENTS),
         "violation_categories": list(policy.violation_categories),
     }
 
@@ -136,9 +135,10 @@ def review(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: 
                        for name, rule in rules]
     frames = (run_jobs or (lambda todo: [job(con) for job in todo]))(jobs)
     names = [name for name, _ in rules]
-    table = frames[names.index(MODERATOR_RULE)] if MODERATOR_RULE in names else None
-    if table is not None:
-        frames[names.index(MODERATOR_RULE)] = _moderator_findings(table)
+    table = None
+    if MODERATOR_RULE in names:
+        at = names.index(MODERATOR_RULE)
+        table, frames[at] = frames[at], _moderator_findings(frames[at])
     for frame, (name, rule) in zip(frames, rules, strict=True):
         frame["rule"] = name
         frame["clause"] = rule.clause

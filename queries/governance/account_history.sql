@@ -46,7 +46,7 @@ timelines AS (
                  'removals': removals, 'blocks': blocks} ORDER BY month) AS timeline
     FROM monthly WHERE $with_timeline GROUP BY platform, account),
 removals AS (  -- every removal-type event on an item of a listed account, known at as-of, in or out of scope
-    SELECT r.platform, r.account, r.item_key, r.rowid AS event_row, r.event_time FROM events r
+    SELECT r.platform, r.account, r.item_key, r.event_time FROM events r
     SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account
     WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_key IS NOT NULL AND r.account IS NOT NULL
       AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))),  -- a semi join: filters in the scan
