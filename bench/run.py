@@ -40,6 +40,8 @@ from typing import Any
 import duckdb
 
 from etl.generate import DEMO_END
+from etl.warehouse import reader
+from queries import records
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -132,10 +134,15 @@ def floor(log: Path, work: Path, label: str) -> Row:
     return Row(f"floor: DuckDB read_csv into a table ({label})", seconds, peak, seconds)
 
 
-def load(log: Path, db: Path, policy: str, label: str, floor_s: float) -> tuple[Row, dict[str, int]]:
+def load(log: Path, db: Path, policy: str, label: str, floor_s: float) -> tuple[Row, dict[str, int], str]:
+    """The load's row, its counts, and a note of the seconds of each of its steps (the load's own profile)."""
     seconds, peak, out = measure([MODAUDIT, "load", str(log), "--db", str(db), "--policy", policy, "--json"],
                                  bench_env())
-    return Row(label, seconds, peak, floor_s), json.loads(out.strip().splitlines()[-1])
+    with reader(db) as con:
+        steps: dict[str, float] = json.loads(records(con, "load_runs", {"policy": policy})[0]["step_seconds"])
+    note = (f"{label}, its steps: " + ", ".join(f"{step} {s:.2f}" for step, s in steps.items())
+            + f"; outside them (Python start-up, imports, commit) {seconds - sum(steps.values()):.2f} s")
+    return Row(label, seconds, peak, floor_s), json.loads(out.strip().splitlines()[-1]), note
 
 
 def summary(db: Path, policy: str, floor_s: float) -> Row:
@@ -258,11 +265,13 @@ def bench_increment(policy: str, db: Path, log: Path, work: Path, result: SizeRe
     small = result.requested <= ONE_M
     base = floor(log, work, f"{result.increment_events:,}-event increment")
     result.rows.append(base)
-    empty, empty_counts = load(log, work / "empty.duckdb", policy, "daily increment into an empty warehouse",
-                               base.seconds)
+    empty, empty_counts, _ = load(log, work / "empty.duckdb", policy, "daily increment into an empty warehouse",
+                                  base.seconds)
     result.rows.append(judge(empty, memory_goal=small))
-    into, counts = load(log, db, policy, f"daily increment into the {result.events:,}-event warehouse", base.seconds)
+    into, counts, steps = load(log, db, policy, f"daily increment into the {result.events:,}-event warehouse",
+                               base.seconds)
     result.rows.append(judge(into, 1.0, memory_goal=small))
+    result.notes.append(steps)
     grows = into.seconds / empty.seconds
     result.notes.append(f"daily increment: {into.seconds:.2f} s into the {result.events:,}-event warehouse against "
                         f"{empty.seconds:.2f} s into an empty one (×{grows:.2f}); counts {counts}, into an empty "
@@ -284,9 +293,9 @@ def bench_size(requested: int, policy: str, keep: bool) -> SizeResult:
         result.events, result.increment_events = generated - INCREMENT_EVENTS, INCREMENT_EVENTS
         big = floor(log, work, f"{result.events:,} events")
         result.rows.append(big)
-        loaded, counts = load(log, db, policy, "modaudit load", big.seconds)
+        loaded, counts, steps = load(log, db, policy, "modaudit load", big.seconds)
         result.rows.append(judge(loaded, ratio_goal=2.5, memory_goal=small))
-        result.notes.append(f"load counts: {counts}")
+        result.notes += [f"load counts: {counts}", steps]
         if not keep:
             log.unlink()
         result.rows.append(judge(summary(db, policy, big.seconds), 1.0 if small else None, memory_goal=small))

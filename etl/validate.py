@@ -101,20 +101,21 @@ def suite_checks(policy: Policy) -> list[Check]:
     ]
 
 
-def _import_gx() -> None:
+def finish_import() -> None:
+    """Import GX; after `start_import`, this waits for the thread's import to finish."""
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations  # noqa: F401, PLC0415
 
 
 def start_import() -> None:
-    """Import GX on a thread; `run_suite` imports it again, which waits for this one to finish."""
-    threading.Thread(target=_import_gx, name="import-gx").start()
+    """Import GX on a thread, while DuckDB reads the files."""
+    threading.Thread(target=finish_import, name="import-gx").start()
 
 
 def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
     """Validate the profile (`_profile` id column + PROFILE_COLUMNS) with a real GX suite."""
-    _import_gx()
+    finish_import()
     import great_expectations as gx  # noqa: PLC0415  (seconds to import; only the load path needs it)
     import great_expectations.expectations as gxe  # noqa: PLC0415
     from great_expectations.expectations.row_conditions import Column  # noqa: PLC0415

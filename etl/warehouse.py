@@ -156,6 +156,11 @@ MIGRATIONS: list[str] = [
           WHERE event_type = 'reported_to_police' AND item_key IS NOT NULL GROUP BY item_key) r
     WHERE items.item_key = r.item_key;
     """,
+    # 10: the seconds each step of a load took (etl.load.Steps). From this version `finished_at` is when the
+    # load ended, items included; it was DuckDB's now(), the start of the load's transaction.
+    """
+    ALTER TABLE load_runs ADD COLUMN step_seconds JSON;
+    """,
 ]
 
 

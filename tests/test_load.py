@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,28 @@ def test_an_item_touched_by_later_loads_stays_one_row(db: Path, load_rows) -> No
     load_rows([ev("h1", "hidden", "1", "2025-03-03T12:00:00Z", category="abuse"), msg("3", "2025-03-04T09:00:00Z")])
     assert query(db, "SELECT item_id, count(*) FROM items GROUP BY ALL ORDER BY 1") == [("1", 1), ("2", 1), ("3", 1)]
     assert query(db, "SELECT first_response_event_id, categories FROM items WHERE item_id = '1'") == [("r1", ["abuse"])]
+
+
+def test_a_run_keeps_the_seconds_of_each_step(db: Path, load_rows) -> None:
+    """A slow load shows where its time went (the bench prints these): every step in order, together no
+    longer than the load, and the run finished after them all, not when its transaction began."""
+    began = time.perf_counter()
+    load_rows([msg("1", "2025-03-03T10:00:00Z"), ev("r1", "response_sent", "1", "2025-03-03T11:00:00Z")])
+    took = time.perf_counter() - began
+    [(text, started, finished)] = query(db, "SELECT step_seconds, started_at, finished_at FROM load_runs")
+    steps = json.loads(text)
+    assert list(steps) == ["reading", "normalising", "importing Great Expectations", "validating",
+                           "checking across rows", "writing", "deriving items"]
+    assert min(steps.values()) >= 0 and sum(steps.values()) <= took
+    assert (finished - started).total_seconds() >= sum(steps.values()) - 0.01  # each step is rounded to 1 ms
+
+
+def test_migrating_a_ninth_schema_warehouse_keeps_its_runs(tmp_path: Path) -> None:
+    con = warehouse_at(tmp_path / "old.duckdb", 9)
+    con.execute("INSERT INTO load_runs (run_id, policy_id, loaded) VALUES (1, 'cntw', 5)")
+    warehouse.migrate(con)
+    assert con.execute("SELECT run_id, loaded, step_seconds FROM load_runs").fetchall() == [(1, 5, None)]
+    con.close()
 
 
 def warehouse_at(path: Path, version: int) -> duckdb.DuckDBPyConnection:

@@ -36,9 +36,10 @@ def render(view: data.View) -> None:
         "run_id": "Run", "started_local": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
         "source_file": "File", "rows_in": "Rows in", "loaded": "Loaded", "quarantined": "Quarantined",
         "duplicates": "Duplicates", "released": "Held rows released",
-        "gx_success": st.column_config.CheckboxColumn("All checks passed"), "format": "Format",
+        "gx_success": st.column_config.CheckboxColumn("All checks passed"),
+        "seconds": st.column_config.NumberColumn("Took", format="%.1f s"), "format": "Format",
         "hash_start": "Content hash (SHA-256)"})
-    st.caption("The full file paths and content hashes are in the download.")
+    st.caption("The full file paths, content hashes and the seconds of each step of a load are in the download.")
     _download("Download loads (CSV)", runs, f"{view.policy.id}-loads.csv")
 
     st.subheader("Checks on each load")
