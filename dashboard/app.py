@@ -47,6 +47,17 @@ def getting_started(db: str | None, reason: str) -> None:
     st.code(f"modaudit dashboard --db {target}", language="bash")
 
 
+def upgrade_needed(db: str, exc: data.OutdatedWarehouse) -> None:
+    """Shown instead of the pages while the warehouse's schema is not the one this release reads."""
+    st.title("Moderation audit")
+    st.warning(str(exc))
+    if exc.older:
+        st.markdown("Upgrade it in place (it keeps every event, run and quarantined row), then reload this page:")
+        st.code(f"modaudit upgrade --db {db}", language="bash")
+    else:
+        st.markdown("Open it with the release of modaudit that wrote it, or a later one.")
+
+
 def main() -> None:
     st.set_page_config(page_title="Moderation audit", page_icon=":material/shield:", layout="wide")
     db = data.warehouse_path(sys.argv)
@@ -59,6 +70,10 @@ def main() -> None:
     except data.NoWarehouse as exc:
         reason = str(exc)
         st.navigation([st.Page(lambda: getting_started(db, reason), title="Getting started")]).run()
+        return
+    except data.OutdatedWarehouse as exc:
+        outdated = exc
+        st.navigation([st.Page(lambda: upgrade_needed(db, outdated), title="Upgrade needed")]).run()
         return
     chosen = filters.sidebar(db, policies)
     policy = get_policy(chosen.policy)

@@ -28,7 +28,7 @@ import streamlit as st
 
 import queries
 from etl.policy import Policy, get_policy
-from etl.warehouse import reader
+from etl.warehouse import SCHEMA_VERSION, reader
 from queries import Scope, governance
 from queries.summary import build_summary, default_as_of
 
@@ -41,6 +41,14 @@ Request = str | tuple[str, dict[str, Any]]
 
 class NoWarehouse(Exception):
     """The warehouse file is missing or holds no loaded data yet."""
+
+
+class OutdatedWarehouse(Exception):
+    """The warehouse was written by an earlier release (`older`, upgraded by `modaudit upgrade`) or a later one."""
+
+    def __init__(self, message: str, older: bool) -> None:
+        super().__init__(message)
+        self.older = older
 
 
 def stamp(db: str) -> tuple[int, int, int]:
@@ -172,11 +180,18 @@ class PolicyData:
 
 
 def loaded_policies(db: str) -> list[PolicyData]:
-    """Policies with at least one item in the warehouse; raises NoWarehouse when there are none."""
+    """Policies with at least one item in the warehouse; raises NoWarehouse when there are none, and
+    OutdatedWarehouse when its schema is not the one the queries read (a page would fail on a column)."""
     try:
         frame = run(db, "warehouse_policies", {})
     except duckdb.CatalogException as exc:  # a file that was never loaded into has no tables
         raise NoWarehouse(f"The warehouse at {db} has no data yet.") from exc
+    version = int(frame["schema_version"].iloc[0]) if len(frame) else SCHEMA_VERSION
+    if version != SCHEMA_VERSION:
+        raise OutdatedWarehouse(
+            f"The warehouse at {db} was written by {'an earlier' if version < SCHEMA_VERSION else 'a later'} "
+            f"release of modaudit (schema {version}; this release reads schema {SCHEMA_VERSION}).",
+            older=version < SCHEMA_VERSION)
     rows = [PolicyData(r.policy_id, r.name, int(r.items), pd.Timestamp(r.first_day).date(),
                        pd.Timestamp(r.last_day).date())
             for r in frame.itertuples() if r.items > 0]

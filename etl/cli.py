@@ -147,6 +147,24 @@ def generate(
 
 
 @app.command()
+def upgrade(db: DbOption) -> None:
+    """Bring a warehouse written by an earlier release up to this release's schema, in place."""
+    from etl import warehouse
+
+    if not db.is_file():
+        raise _fail(f"there is no warehouse at {db}")
+    con = warehouse.connect(db)
+    try:
+        was = warehouse.upgrade(con)
+    finally:
+        con.close()
+    now = warehouse.SCHEMA_VERSION
+    if was > now:
+        raise _fail(f"{db} is at schema {was}, written by a later release than this one (schema {now})")
+    typer.echo(f"{db}: schema {was} -> {now}" if was < now else f"{db}: already at schema {now}")
+
+
+@app.command()
 def dashboard(
     db: DbOption,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,

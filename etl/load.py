@@ -497,9 +497,7 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
     key = load_key(db_path)
     con = warehouse.connect(db_path)
     try:
-        con.execute("BEGIN")
-        warehouse.migrate(con)
-        con.execute("COMMIT")
+        warehouse.upgrade(con)
         con.execute("CREATE TEMP MACRO local_to_utc(ts, tz) AS "
                     "CASE WHEN CAST(timezone(tz, timezone(tz, ts) - INTERVAL 1 HOUR) AS TIMESTAMP) = ts "
                     "THEN timezone(tz, ts) - INTERVAL 1 HOUR ELSE timezone(tz, ts) END")

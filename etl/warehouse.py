@@ -163,6 +163,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+SCHEMA_VERSION = len(MIGRATIONS)
 
 MEMORY_LIMIT_ENV = "MODAUDIT_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -177,14 +178,24 @@ def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring the schema up to date; each migration runs once, in order, inside the caller's transaction."""
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema up to date; each migration runs once, in order, inside the caller's transaction.
+    Returns the version the warehouse was at."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
     row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
     done = int(row[0]) if row else 0
     for version, ddl in enumerate(MIGRATIONS[done:], start=done + 1):
         con.execute(ddl)
         con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+    return done
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> int:
+    """Migrate in a transaction of its own (all of it or none); returns the version the warehouse was at."""
+    con.execute("BEGIN")
+    was = migrate(con)
+    con.execute("COMMIT")
+    return was
 
 
 @contextmanager

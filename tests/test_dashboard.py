@@ -177,6 +177,28 @@ def test_missing_or_empty_warehouse_explains_how_to_load(tmp_path: Path, monkeyp
     assert any("modaudit load" in c.value for c in at.code)
 
 
+def test_a_warehouse_of_an_earlier_release_is_upgraded_not_misread(warehouse: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A team that installs a new release over last year's warehouse is told how to upgrade it, instead of
+    pages failing on a column the old schema lacks; `modaudit upgrade` then opens it as it was."""
+    db = tmp_path / "old.duckdb"
+    db.write_bytes(warehouse.read_bytes())
+    con = wh.connect(db)  # undo the last migration: the file as the release before it left it
+    con.execute("ALTER TABLE load_runs DROP COLUMN step_seconds")
+    con.execute("DELETE FROM schema_migrations WHERE version = ?", [wh.SCHEMA_VERSION])
+    con.close()
+    monkeypatch.setenv("MODAUDIT_DB", str(db))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert problems(at) == []
+    assert f"schema {wh.SCHEMA_VERSION - 1}; this release reads schema {wh.SCHEMA_VERSION}" in at.warning[0].value
+    assert [c.value for c in at.code] == [f"modaudit upgrade --db {db}"]
+    done = subprocess.run([str(Path(sys.executable).with_name("modaudit")), "upgrade", "--db", str(db)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and f"schema {wh.SCHEMA_VERSION - 1} -> {wh.SCHEMA_VERSION}" in done.stdout
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert problems(at) == [] and len(at.warning) == 0 and len(at.metric) == 8
+
+
 def test_no_warehouse_named_explains_how_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MODAUDIT_DB", raising=False)
     at = AppTest.from_file(str(APP), default_timeout=60).run()
