@@ -32,12 +32,13 @@ def render(view: data.View) -> None:
     if runs.empty:
         st.info("No loads recorded for this policy.")
         return
-    ui.table(runs.assign(hash_start=runs["content_hash"].str[:12] + "…", source_file=file_names(runs)), {
+    took = runs["seconds"].map(lambda s: "" if pd.isna(s) else f"{s:.1f} s")  # not kept before schema 10
+    ui.table(runs.assign(hash_start=runs["content_hash"].str[:12] + "…", source_file=file_names(runs), took=took), {
         "run_id": "Run", "started_local": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
         "source_file": "File", "rows_in": "Rows in", "loaded": "Loaded", "quarantined": "Quarantined",
         "duplicates": "Duplicates", "released": "Held rows released",
         "gx_success": st.column_config.CheckboxColumn("All checks passed"),
-        "seconds": st.column_config.NumberColumn("Took", format="%.1f s"), "format": "Format",
+        "took": "Took", "format": "Format",
         "hash_start": "Content hash (SHA-256)"})
     st.caption("The full file paths, content hashes and the seconds of each step of a load are in the download.")
     _download("Download loads (CSV)", runs, f"{view.policy.id}-loads.csv")
@@ -48,7 +49,10 @@ def render(view: data.View) -> None:
     if run_ids:
         run_id = st.selectbox("Load run", run_ids, key="dq_run", format_func=lambda r: f"Run {r}")
         one = results[results["run_id"] == run_id]
-        ui.section(lambda: ui.chart(fx.validation_failures(one)))
+        if (one["unexpected_count"] > 0).any():
+            ui.section(lambda: ui.chart(fx.validation_failures(one)))
+        else:
+            st.success("Every data-quality check passed on this load.")
         ui.table(one.assign(rule=one["rule"].str.replace("_", " ")), {
             "rule": "Check", "expectation": "Expectation", "column_name": "Column",
             "success": st.column_config.CheckboxColumn("Passed"), "element_count": "Rows checked",
