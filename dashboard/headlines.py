@@ -42,8 +42,9 @@ def _actions(summary: dict[str, Any], *types: str) -> int:
     return sum(int(summary["actions"].get(t, 0)) for t in types)
 
 
-def _findings(summary: dict[str, Any]) -> int:
-    return sum(int(rule["count"]) for rule in summary["governance"].values())
+def _subjects(summary: dict[str, Any]) -> int:
+    """Posts and accounts with at least one finding: one found under two rules counts once."""
+    return len(set().union(*(rule["items"] for rule in summary["governance"].values())))
 
 
 def _delta(change: float | None, singular: str, plural: str | None = None, decimals: int = 0) -> str | None:
@@ -96,7 +97,8 @@ def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headli
               "Accounts blocked from the organisation's pages."),
         Headline("Reported to platform / police", f"{platform:,} / {police:,}", reports_delta, "off",
                  "Reports to the social-media platform, and to the police."),
-        count("Open governance findings", _findings, "inverse",
-              "Items and accounts with a decision the published policy does not support, counted as "
-              "`modaudit summary` counts them; moderator consistency is on the Governance review page."),
+        count("Posts and accounts with findings", _subjects, "inverse",
+              "Posts and accounts with at least one decision the published policy does not support (rules "
+              "G1–G7, as `modaudit summary` lists them), each counted once. The Governance review counts "
+              "findings, so a post found under two rules is two there, and adds moderator consistency (G8)."),
     ]

@@ -74,7 +74,8 @@ def test_overview_headlines_are_the_summary(app: AppTest, warehouse: Path) -> No
     assert shown["Typical reply time"] == hours_text(summary["response"]["median_business_hours_to_first_response"])
     removed = summary["actions"].get("hidden", 0) + summary["actions"].get("deleted", 0)
     assert shown["Posts hidden or deleted"] == f"{removed:,}"
-    assert shown["Open governance findings"] == f"{sum(r['count'] for r in summary['governance'].values()):,}"
+    subjects = set().union(*(r["items"] for r in summary["governance"].values()))
+    assert shown["Posts and accounts with findings"] == f"{len(subjects):,}"
     assert all(m.delta for m in app.metric), "every headline compares with the previous period"
 
 
@@ -147,6 +148,18 @@ def test_response_page_opens_an_items_timeline(app: AppTest) -> None:
     assert problems(app) == []
     timeline = app.dataframe[-1].value
     assert timeline["what"].iloc[0] == "Message received"
+
+
+def test_the_overviews_findings_are_the_posts_and_accounts_the_governance_review_names(app: AppTest) -> None:
+    """A leader comparing the two pages finds the Overview's figure on the Governance review, which explains
+    why its own count of findings differs (a post found under two rules, moderator consistency)."""
+    app.query_params["policy"] = "ctmuhb"
+    app.run()
+    overview = next(m.value for m in app.metric if m.label == "Posts and accounts with findings")
+    app.switch_page("views/governance.py").run()
+    assert problems(app) == []
+    said = next(c.value for c in app.caption if "(the Overview's count)" in c.value)
+    assert re.search(r"on ([\d,]+) posts? (?:and|or) accounts?", said).group(1) == overview
 
 
 def test_governance_finding_opens_its_evidence(app: AppTest) -> None:

@@ -250,7 +250,10 @@ def summary(total: int, met_rate: float | None, median: float | None, hidden: in
             "response": {"met": 3, "breached": 1, "pending": 0, "met_rate": met_rate,
                          "median_business_hours_to_first_response": median},
             "actions": {"hidden": hidden, "deleted": 1, "account_blocked": 2, "reported_to_police": 1},
-            "governance": {"G1_removal_without_violation": {"count": findings, "items": []}}}
+            # x:0 is found under both rules when `findings` > 0, and counted once
+            "governance": {"G1_removal_without_violation": {"count": findings,
+                                                            "items": [f"x:{i}" for i in range(findings)]},
+                           "G5_not_signposted": {"count": 1, "items": ["x:0"]}}}
 
 
 def test_headlines_compare_with_the_previous_period() -> None:
@@ -260,8 +263,9 @@ def test_headlines_compare_with_the_previous_period() -> None:
     assert cards["Typical reply time"].delta == "no change" and cards["Typical reply time"].colour == "off"
     assert headlines(summary(1, 0.5, 2.5, 4, 0), summary(1, 0.5, 2.2, 4, 0))[3].delta == "+0.3 office hours"
     assert cards["Posts hidden or deleted"].delta == "no change"
-    assert cards["Open governance findings"].delta == "+2 on the previous period"
-    assert cards["Open governance findings"].colour == "inverse"
+    assert (cards["Posts and accounts with findings"].value,
+            cards["Posts and accounts with findings"].delta) == ("3", "+2 on the previous period")
+    assert cards["Posts and accounts with findings"].colour == "inverse"
     assert (cards["Reported to platform / police"].value, cards["Reported to platform / police"].delta) == \
         ("0 / 1", "no change")
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import data, ui
 from dashboard import figures as fx
+from queries.governance import MODERATOR_RULE
 
 
 def _counts(view: data.View, findings: pd.DataFrame) -> pd.DataFrame:
@@ -64,6 +65,12 @@ def render(view: data.View) -> None:
     review = data.governance_review(view)
     findings = review.findings
     ui.chart(fx.findings_by_rule(_counts(view, findings)))
+    on_moderators = findings["rule"] == MODERATOR_RULE
+    subjects = findings.loc[~on_moderators, "subject"].nunique()
+    st.caption(f"{fx.plural(int((~on_moderators).sum()), 'finding')} on "
+               f"{subjects:,} {'post or account' if subjects == 1 else 'posts and accounts'} (the Overview's count)"
+               + (f", and {fx.plural(int(on_moderators.sum()), 'finding')} on moderators' consistency (G8)."
+                  if on_moderators.any() else "."))
     zone = ZoneInfo(view.policy.timezone)
     for name, rule in view.policy.rules.enabled().items():
         found = findings[findings["rule"] == name]
