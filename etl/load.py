@@ -27,7 +27,8 @@ from etl.sources import FrameSource, SourceError
 from etl.vocab import CANONICAL_COLUMNS, TRUE_WORDS
 
 Progress = Callable[[str], None]
-Staged = tuple[str, str, str, str | None]  # name, format, content hash, staging table (None: held orphans)
+# name, format, content hash, staging table (None: held orphans), row stride (etl.sources.FrameSource)
+Staged = tuple[str, str, str, str | None, int]
 OFFSET_RE = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
 
 
@@ -128,16 +129,16 @@ def _stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | Fram
         try:
             if isinstance(source, FrameSource):
                 readers.stage_frame(con, source, table)
-                name, fmt, digest = source.name, source.format, source.content_hash
+                name, fmt, digest, stride = source.name, source.format, source.content_hash, source.row_stride
             else:
                 fmt, digest = readers.stage_file(con, source, table)
-                name = str(source)
+                name, stride = str(source), 1
         except SourceError as exc:
             errors.append(str(exc))
             result.failed_files.append(str(source.name if isinstance(source, FrameSource) else source))
             continue
         selects.append(_unify_sql(_columns(con, table), table, len(staged)))
-        staged.append((name, fmt, digest, table))
+        staged.append((name, fmt, digest, table, stride))
     return staged, selects
 
 
@@ -424,7 +425,7 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: in
     raw = " UNION ALL ".join(
         f"SELECT {index} AS _src, _row, {_raw_exprs(_columns(con, table))[0]} AS raw_row FROM {table} "
         f"SEMI JOIN (SELECT _row FROM fail WHERE _src = {index}) USING (_row)"
-        for index, (_name, _fmt, _hash, table) in enumerate(staged) if table is not None)
+        for index, (_name, _fmt, _hash, table, _stride) in enumerate(staged) if table is not None)
     con.execute(
         f"""INSERT INTO quarantine
         WITH raw AS ({raw})
@@ -452,7 +453,7 @@ def _held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: li
     if not sources:
         return None
     base = len(staged)
-    staged.extend((name, "held", "", None) for (name,) in sources)
+    staged.extend((name, "held", "", None, 1) for (name,) in sources)
     lookup = pd.DataFrame({"policy_id": policy.id, "source_file": [s[0] for s in sources],  # noqa: F841
                            "_src": range(base, base + len(sources))})
     con.execute("CREATE TEMP TABLE held_sources AS SELECT * FROM lookup")
@@ -470,7 +471,8 @@ def _record_run(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, sta
         dups AS (SELECT _src, count(*) AS n FROM dup GROUP BY _src),
         bad AS (SELECT _src, count(DISTINCT _row) AS n FROM fail GROUP BY _src)
         SELECT $run_id, s.name, s.format, s.hash, coalesce(r.n, 0),
-               coalesce(r.n, 0) - coalesce(d.n, 0) - coalesce(b.n, 0), coalesce(b.n, 0), coalesce(d.n, 0)
+               coalesce(r.n, 0) - coalesce(d.n, 0) - coalesce(b.n, 0), coalesce(b.n, 0), coalesce(d.n, 0),
+               s.row_stride
         FROM source_names s LEFT JOIN rows_in r USING (_src) LEFT JOIN dups d USING (_src) LEFT JOIN bad b USING (_src)
         WHERE s._src < $n_files ORDER BY s._src""",
         {"run_id": run_id, "n_files": n_files},
@@ -521,7 +523,8 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         held = _held_orphans_sql(con, policy, staged)
         con.execute("CREATE TEMP VIEW stage AS " + " UNION ALL ".join(selects + ([held] if held else [])))
         source_names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged],  # noqa: F841
-                                     "format": [s[1] for s in staged], "hash": [s[2] for s in staged]})
+                                     "format": [s[1] for s in staged], "hash": [s[2] for s in staged],
+                                     "row_stride": [s[4] for s in staged]})
         con.execute("CREATE TEMP TABLE source_names AS SELECT * FROM source_names")  # one row per source
         steps.start("normalising")
         _normalise(con, policy, now)

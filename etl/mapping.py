@@ -8,8 +8,9 @@ quarantined, transactional path. Only the loader cannot know a team's words: a v
 found here and travels as a row-level `_reasons` line that says what to add to which map.
 
 One sheet row gives several events, but the loader keys rows by (source, `_row`); so `_row` is
-`sheet row * ROW_STRIDE + event number`: row 12's third event is 1203. Sheet rows are numbered as a
-spreadsheet shows them (the header is row 1 unless `header_row` says otherwise).
+`sheet row * ROW_STRIDE + event number`: row 12's third event is 1203, which the quarantine shows as row
+12, event 3. Sheet rows are numbered as a spreadsheet shows them (the header is row 1 unless `header_row`
+says otherwise).
 
 No event id is read from the sheet: one row names several events, and the loader's content hash is
 stable across re-exports, so loading an overlapping export again skips what is already there.
@@ -733,7 +734,8 @@ def read_mapped(path: Path, mapping_path: Path | str, policy: Policy) -> FrameSo
                           f"reads (found: {found})")
     result = expand(sheet, mapping, policy, resolved.name)
     return FrameSource(name=str(path), content_hash=_content_hash(path, resolved),
-                       format=f"{path.suffix.lower().lstrip('.')} via {resolved.name}", frame=result.events)
+                       format=f"{path.suffix.lower().lstrip('.')} via {resolved.name}", frame=result.events,
+                       row_stride=ROW_STRIDE)
 
 
 @dataclass(frozen=True)

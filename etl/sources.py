@@ -22,9 +22,12 @@ class FrameSource:
     `frame` holds canonical column names (any subset of etl.vocab.CANONICAL_COLUMNS, values as strings or
     None), plus `_row` (the row number in the original file, shown in the quarantine) and optionally
     `_reasons` (None, or row-level failures found before the loader, one per line, e.g. an unmapped value).
+    When one row of the source gives several events (a mapped sheet), `_row` is `row * row_stride + event`,
+    so every event has its own number and the quarantine can still name the row and the event apart.
     """
 
     name: str
     content_hash: str
     format: str
     frame: pd.DataFrame
+    row_stride: int = 1

@@ -161,6 +161,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE load_runs ADD COLUMN step_seconds JSON;
     """,
+    # 11: how a file numbers its rows (etl.sources.FrameSource.row_stride): a row of a mapped sheet gives
+    # several events, numbered row × stride + event, and the quarantine names the sheet row and the event
+    # apart. Earlier loads through a mapping used a stride of 100; their format names the mapping.
+    """
+    ALTER TABLE load_files ADD COLUMN row_stride INTEGER DEFAULT 1;
+    UPDATE load_files SET row_stride = 100 WHERE format LIKE '% via %';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -197,7 +197,7 @@ def test_a_warehouse_of_an_earlier_release_is_upgraded_not_misread(warehouse: Pa
     db = tmp_path / "old.duckdb"
     db.write_bytes(warehouse.read_bytes())
     con = wh.connect(db)  # undo the last migration: the file as the release before it left it
-    con.execute("ALTER TABLE load_runs DROP COLUMN step_seconds")
+    con.execute("ALTER TABLE load_files DROP COLUMN row_stride")
     con.execute("DELETE FROM schema_migrations WHERE version = ?", [wh.SCHEMA_VERSION])
     con.close()
     monkeypatch.setenv("MODAUDIT_DB", str(db))

@@ -11,9 +11,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+import queries
 from etl import derive, warehouse
 from etl.load import load_sources
 from etl.policy import get_policy
+from etl.warehouse import reader
 from tests.conftest import TEST_NOW, canonical_csv, ev, msg, query
 
 TABLES = ("events", "items", "quarantine", "load_runs", "load_files", "validation_results")
@@ -113,6 +115,9 @@ def test_bad_row_is_quarantined_with_its_reason(db: Path, load_rows, row: dict, 
     assert reasons(db) == [reason]
     (src, row_number, raw), = query(db, "SELECT source_file, row_number, raw_row FROM quarantine")
     assert src.endswith(".csv") and row_number == 3
+    with reader(db) as con:  # a CSV row is one event: the Data quality page shows its row as it is
+        [shown] = queries.records(con, "quarantine", {"policy": "cntw"})
+    assert (shown["row_number"], shown["event_in_row"]) == (3, None)
     assert json.loads(raw)["event_id"] == row["event_id"]
 
 
@@ -524,3 +529,15 @@ def test_row_numbers_hold_deep_in_a_large_file(db: Path, tmp_path: Path, short_r
     assert query(db, "SELECT row_number, reasons FROM quarantine ORDER BY row_number") == expected
     assert query(db, "SELECT row_number, text FROM events WHERE item_id IN ('59996', '59997') ORDER BY 1") == [
         (59_997, "t59996"), (59_998, "line one\nline two of 59997")]
+
+
+def test_migrating_a_tenth_schema_warehouse_tells_mapped_sheets_by_their_format(tmp_path: Path) -> None:
+    """Loads through a mapping before schema 11 numbered a sheet's events row x 100 + event; the quarantine
+    can only split them again if the migration knows which files those were."""
+    con = warehouse_at(tmp_path / "old.duckdb", 10)
+    con.execute("INSERT INTO load_files (run_id, source_file, format) VALUES "
+                "(1, 'log.csv', 'csv'), (1, 'team.xlsx', 'xlsx via team-log.toml')")
+    warehouse.migrate(con)
+    assert con.execute("SELECT source_file, row_stride FROM load_files ORDER BY 1").fetchall() == [
+        ("log.csv", 1), ("team.xlsx", 100)]
+    con.close()

@@ -13,6 +13,7 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 from typer.testing import CliRunner
 
+import queries
 from etl.cli import app
 from etl.load import load_sources
 from etl.mapping import (
@@ -28,6 +29,7 @@ from etl.policy import Policy, available_policies, get_policy
 from etl.sources import SourceError
 from etl.template import COLUMNS, LOG_SHEET, write_template
 from etl.vocab import EVENT_LABELS
+from etl.warehouse import reader
 from tests.conftest import TEST_NOW, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mappings"
@@ -174,6 +176,9 @@ def test_filled_template_loads_with_known_counts_and_events(tmp_path: Path, db: 
     unmapped = "category 'rude' is not mapped: add it under [category] in team-log.toml"
     # Row 8 holds only an unsaved formula in Notes: nothing the mapping reads, so a blank row.
     assert quarantined == [(701, [formula]), (702, [formula]), (901, [unmapped]), (902, [unmapped])]
+    with reader(db) as con:  # as the Data quality page shows them: the sheet's own row, and which event
+        shown = queries.records(con, "quarantine", {"policy": policy.id})
+    assert [(r["row_number"], r["event_in_row"]) for r in shown] == [(7, 1), (7, 2), (9, 1), (9, 2)]
 
     again, _ = load_sources(db, policy, [read_mapped(book, "team-log", policy)], now=TEST_NOW)
     assert again.counts() == {"rows_in": 17, "loaded": 0, "quarantined": 0, "duplicates": 17}

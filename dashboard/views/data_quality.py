@@ -70,8 +70,11 @@ def render(view: data.View) -> None:
     waiting = int(quarantine["waiting_for_item"].sum())
     st.markdown(f"**{len(quarantine):,} rows** refused, {waiting:,} of them waiting for their message to arrive "
                 "(they load automatically when it does).")
+    sheets = quarantine["event_in_row"].notna().any()  # a mapped sheet's row gives several events
     ui.table(quarantine.assign(source_file=file_names(quarantine)), {
-        "run_id": "Run", "source_file": "File", "row_number": "Row", "reasons": "Why it was refused",
+        "run_id": "Run", "source_file": "File", "row_number": "Row",
+        **({"event_in_row": st.column_config.NumberColumn("Event in row", format="%d")} if sheets else {}),
+        "reasons": "Why it was refused",
         "fields": "Fields", "waiting_for_item": st.column_config.CheckboxColumn("Waiting for its item"),
         "raw_row": "Row as read"}, max_height=360)
     _download("Download quarantine (CSV)", quarantine, f"{view.policy.id}-quarantine.csv")
