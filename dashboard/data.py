@@ -161,13 +161,11 @@ def _requests(view: View, requests: Sequence[Request]) -> tuple[tuple[str, dict[
 
 def account_history_request(view: View, min_violation_items: int) -> tuple[str, dict[str, Any]]:
     """`tables` request for the accounts with at least `min_violation_items` violating items: what
-    `queries.governance.account_history` gives (its items, warnings, removals, blocks and G2's repeat-offender
-    test), with the parameters that module gives it, read on the same connection as the page's other tables.
-    Ask for the fewest the page can show: every account of a year is tens of thousands of rows to work out
-    and to pickle into the cache. The monthly timelines are left out: the page does not show them, and at
-    10M events their Python objects cost 0.17 s to pickle into the cache and 0.15 s to unpickle per rerun."""
-    return "governance/account_history", governance.history_params(view.policy, min_violation_items,
-                                                                     with_timeline=False)
+    `queries.governance.account_history` gives (its items, warnings, removals, blocks, their months and G2's
+    repeat-offender test), with the parameters that module gives it, read on the same connection as the
+    page's other tables. Ask for the fewest the page can show: every account of a year is tens of thousands
+    of rows to work out and to pickle into the cache."""
+    return "governance/account_history", governance.history_params(view.policy, min_violation_items)
 
 
 @dataclass(frozen=True)

@@ -246,22 +246,21 @@ def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:
 
 def account_history(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
                     as_of: datetime | None = None, min_violation_items: int = 0) -> pd.DataFrame:
-    """Per pseudonymised account: items, violation items, warnings, removals, blocks, a monthly timeline,
-    and whether it meets G2's repeat-offender threshold at as-of (the evidence G2 exempts a block on).
-    Only accounts with at least `min_violation_items` violation items: a page listing repeat offenders
-    asks for those, and every other account is then never worked out (or shipped to the page)."""
+    """Per pseudonymised account: items, violation items, warnings, removals, blocks, its violating items
+    and removals month by month, and whether it meets G2's repeat-offender threshold at as-of (the evidence
+    G2 exempts a block on). Only accounts with at least `min_violation_items` violation items: a page
+    listing repeat offenders asks for those, and every other account is then never worked out (or shipped
+    to the page)."""
     params = _params(con, policy, scope, _resolve_as_of(con, policy, scope, as_of))
     return run(con, "governance/account_history", {**params, **history_params(policy, min_violation_items)})
 
 
-def history_params(policy: Policy, min_violation_items: int = 0, with_timeline: bool = True) -> dict[str, Any]:
+def history_params(policy: Policy, min_violation_items: int = 0) -> dict[str, Any]:
     """What `governance/account_history` binds besides the scope and the as-of time: G2's repeat-offender
-    test from the preset, the fewest violating items an account needs to be listed, and whether to build
-    each account's monthly timeline."""
+    test from the preset, and the fewest violating items an account needs to be listed."""
     rule = policy.rules.G2_block_without_warning
     return {**rule_params(policy), "repeat_window_days": rule.repeat_window_days,
-            "repeat_min_items": rule.repeat_min_items, "min_violation_items": min_violation_items,
-            "with_timeline": with_timeline}
+            "repeat_min_items": rule.repeat_min_items, "min_violation_items": min_violation_items}
 
 
 def neutralise(value: Any) -> Any:

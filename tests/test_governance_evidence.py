@@ -15,14 +15,13 @@ from scipy.stats import chi2_contingency
 from etl.policy import get_policy
 from etl.pseudonym import pseudonyms
 from etl.warehouse import reader
-from queries import Scope, ensure_macros, run
+from queries import Scope
 from queries.governance import (
     FORMULA_STARTS,
     account_history,
     consistency,
     export_findings,
     findings,
-    history_params,
     neutralise,
 )
 from tests.conftest import ev, msg
@@ -169,22 +168,18 @@ def test_account_history_shows_the_repeat_offender_evidence_g2_uses(db: Path, lo
     assert got.loc[acct["removed3old"], "first_repeat_at"] == pd.Timestamp(BLOCK)  # the block was its third
     # the block (removal-type) counts from its own instant, but not in its own repeat-offender window
     assert got.loc[acct["warned31"], ["items", "warnings", "removals", "blocks"]].tolist() == [2, 1, 1, 1]
-    after = history(db, "2025-07-01T00:00:00Z").loc[acct["removed3"]]
-    assert [(m["month"].isoformat(), m["items"], m["removals"], m["blocks"]) for m in after["timeline"]] == [
-        ("2025-03-01", 3, 0, 0), ("2025-04-01", 0, 1, 0), ("2025-05-01", 0, 1, 0), ("2025-06-01", 1, 2, 1)]
+    everyone = history(db, "2025-07-01T00:00:00Z")
+    after = everyone.loc[acct["removed3"]]
+    months = pd.date_range(after["months_from"], periods=len(after["violation_items_by_month"]), freq="MS")
+    by_month = dict(zip(months.strftime("%Y-%m"), zip(after["violation_items_by_month"],
+                                                     after["removals_by_month"], strict=True), strict=True))
+    assert {m: v for m, v in by_month.items() if v != (0, 0)} == {
+        "2025-03": (3, 0), "2025-04": (0, 1), "2025-05": (0, 1), "2025-06": (1, 2)}
     assert (after["items"], after["violation_items"], after["removals"], after["blocks"]) == (4, 4, 4, 1)
-
-
-def test_account_history_without_timelines_differs_only_in_them(db: Path, load_rows) -> None:
-    """The Decisions page asks for no timelines; every other figure must be the same."""
-    load_rows(G2_LOG, policy="ctmuhb")
-    params = {**Scope(policy="ctmuhb").params(CTMUHB.timezone), "as_of": at(BLOCK)}
-    with reader(db) as con:
-        ensure_macros(con)
-        full, bare = (run(con, "governance/account_history", {**params, **history_params(CTMUHB, 0, timeline)})
-                      for timeline in (True, False))
-    assert full["timeline"].notna().all() and bare["timeline"].isna().all()
-    pd.testing.assert_frame_equal(full.drop(columns="timeline"), bare.drop(columns="timeline"))
+    # one axis for all: every account has a bar for every month, 0 where it did nothing
+    assert everyone["violation_items_by_month"].map(len).nunique() == 1
+    assert all(sum(v) == n for v, n in zip(everyone["violation_items_by_month"], everyone["violation_items"],
+                                           strict=True))
 
 
 # ---------------------------------------------------------------- export

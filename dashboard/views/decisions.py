@@ -12,6 +12,13 @@ from dashboard import figures as fx
 MIN_ITEMS = 2  # the fewest violating items that make a repeat offender here (the number input's minimum)
 
 
+def months_help(history: pd.DataFrame) -> str:
+    """The months the by-month columns cover: the same for every account, one bar each."""
+    first = pd.Timestamp(history["months_from"].iloc[0])
+    last = first + pd.DateOffset(months=len(history["violation_items_by_month"].iloc[0]) - 1)
+    return f"One bar per month, {first:%B %Y} to {last:%B %Y}, each row to its own scale."
+
+
 def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
     """`history`: accounts with MIN_ITEMS or more violating items (one list, cached, for every choice)."""
     st.subheader("Repeat offenders")
@@ -28,9 +35,15 @@ def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
                          first=frame["first_seen"].dt.tz_convert(zone).dt.tz_localize(None),
                          last=frame["last_seen"].dt.tz_convert(zone).dt.tz_localize(None))
     rule = view.policy.rules.G2_block_without_warning
+    months = months_help(frame)
     columns = {
         "account": "Account (pseudonym)", "platform_name": "Platform", "violation_items": "Violating items",
-        "warnings": "Warnings", "removals": "Removals and blocks", "blocks": "Blocks",
+        "violation_items_by_month": st.column_config.BarChartColumn(
+            "by month", y_min=0, width="small", help=f"Violating items. {months}"),
+        "warnings": "Warnings", "removals": "Removals and blocks",
+        "removals_by_month": st.column_config.BarChartColumn(
+            "by month", y_min=0, width="small", help=f"Removals and blocks. {months}"),
+        "blocks": "Blocks",
         "repeat_offender": st.column_config.CheckboxColumn(
             "Repeat offender", help=f"{rule.repeat_min_items} or more items removed in the last "
                                     f"{rule.repeat_window_days} days (the policy's repeat-offender test)"),

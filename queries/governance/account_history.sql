@@ -1,15 +1,17 @@
 -- Account history: for each pseudonymised account (platform, pseudonym) with items or actions in scope,
 -- what it posted and what the team did about it — items, items carrying a violation code, warnings, removal-type
--- events, blocks, first and last seen, a month-by-month timeline — and whether it is a repeat offender
+-- events, blocks, first and last seen, its violating items and its removal-type events month by month —
+-- and whether it is a repeat offender
 -- in the G2 sense at the as-of time: at least `repeat_min_items` of its items with a removal-type event in
 -- [as-of − repeat window, as-of), plus the first time it reached that threshold. The threshold figures
 -- use every event known at as-of, not only the scope, because they are the evidence G2 exempts a block on.
--- Months are calendar months in the policy's zone. Only accounts with at least $min_violation_items
--- violation items are listed (0: every account); the timeline and the repeat-offender figures are worked
--- out for those accounts alone, which is what makes a short list (the Decisions page's) cheap. With
--- $with_timeline false the timeline is NULL and not built (a page that does not show it).
+-- Months are calendar months in the policy's zone, the same for every account listed: from the first
+-- month with an event of any of them (`months_from`) to the last, with 0 for a month without (so the
+-- month-by-month lists line up as columns of a table). Only accounts with at least $min_violation_items
+-- violation items are listed (0: every account); the months and the repeat-offender figures are worked
+-- out for those accounts alone, which is what makes a short list (the Decisions page's) cheap.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of, $removal_events,
---   $violation_categories, $repeat_window_days, $repeat_min_items, $min_violation_items, $with_timeline.
+--   $violation_categories, $repeat_window_days, $repeat_min_items, $min_violation_items.
 WITH ev AS (
     SELECT e.platform, e.account, e.event_time,
            e.event_type = 'message_received' AS is_item,
@@ -35,16 +37,18 @@ accounts AS (
     FROM listed_ev GROUP BY platform, account),
 monthly AS (  -- the local month is worked out here, for the listed accounts' events only
     SELECT platform, account, CAST(date_trunc('month', timezone(p.timezone, event_time)) AS DATE) AS month,
-           count(*) FILTER (WHERE is_item) AS items, count(*) FILTER (WHERE is_violation) AS violation_items,
-           count(*) FILTER (WHERE is_warning) AS warnings, count(*) FILTER (WHERE is_removal) AS removals,
-           count(*) FILTER (WHERE is_block) AS blocks
+           count(*) FILTER (WHERE is_violation) AS violation_items, count(*) FILTER (WHERE is_removal) AS removals
     FROM listed_ev, (SELECT timezone FROM policies WHERE policy_id = $policy) p
     GROUP BY ALL),
-timelines AS (
-    SELECT platform, account,
-           list({'month': month, 'items': items, 'violation_items': violation_items, 'warnings': warnings,
-                 'removals': removals, 'blocks': blocks} ORDER BY month) AS timeline
-    FROM monthly WHERE $with_timeline GROUP BY platform, account),
+months AS (
+    SELECT CAST(unnest(generate_series(min(month), max(month), INTERVAL 1 MONTH)) AS DATE) AS month FROM monthly),
+by_month AS (
+    SELECT a.platform, a.account,
+           list(coalesce(m.violation_items, 0) ORDER BY x.month) AS violation_items_by_month,
+           list(coalesce(m.removals, 0) ORDER BY x.month) AS removals_by_month
+    FROM accounts a CROSS JOIN months x
+    LEFT JOIN monthly m ON m.platform = a.platform AND m.account = a.account AND m.month = x.month
+    GROUP BY a.platform, a.account),
 removals AS (  -- every removal-type event on an item of a listed account, known at as-of, in or out of scope
     SELECT r.platform, r.account, r.item_key, r.event_time FROM events r
     SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account
@@ -71,9 +75,10 @@ SELECT a.platform, a.account, a.first_seen, a.last_seen,
        CAST(a.blocks AS BIGINT) AS blocks,
        coalesce(w.removed_items_in_window, 0) AS removed_items_in_window,
        coalesce(w.removed_items_in_window, 0) >= $repeat_min_items AS repeat_offender,
-       f.first_repeat_at, t.timeline
+       f.first_repeat_at, (SELECT min(month) FROM months) AS months_from,
+       t.violation_items_by_month, t.removals_by_month
 FROM accounts a
 LEFT JOIN now_window w ON w.platform = a.platform AND w.account = a.account
 LEFT JOIN first_reached f ON f.platform = a.platform AND f.account = a.account
-LEFT JOIN timelines t ON t.platform = a.platform AND t.account = a.account
+LEFT JOIN by_month t ON t.platform = a.platform AND t.account = a.account
 ORDER BY a.platform, a.account;
