@@ -12,7 +12,7 @@ from dashboard import figures as fx
 MIN_ITEMS = 2  # the fewest violating items that make a repeat offender here (the number input's minimum)
 
 
-def months_help(history: pd.DataFrame) -> str:
+def _months_help(history: pd.DataFrame) -> str:
     """The months the by-month columns cover: the same for every account, one bar each."""
     first = pd.Timestamp(history["months_from"].iloc[0])
     last = first + pd.DateOffset(months=len(history["violation_items_by_month"].iloc[0]) - 1)
@@ -35,7 +35,7 @@ def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
                          first=frame["first_seen"].dt.tz_convert(zone).dt.tz_localize(None),
                          last=frame["last_seen"].dt.tz_convert(zone).dt.tz_localize(None))
     rule = view.policy.rules.G2_block_without_warning
-    months = months_help(frame)
+    months = _months_help(frame)
     columns = {
         "account": "Account (pseudonym)", "platform_name": "Platform", "violation_items": "Violating items",
         "violation_items_by_month": st.column_config.BarChartColumn(
