@@ -463,8 +463,8 @@ def _held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: li
             "WHERE q.orphan_only AND q.released_run_id IS NULL")
 
 
-def _record_run(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, started: datetime,
-                n_files: int, gx_success: bool) -> LoadResult:
+def _record_files(con: duckdb.DuckDBPyConnection, run_id: int, n_files: int) -> LoadResult:
+    """Each file's counts (`load_files`), and the run's."""
     con.execute(
         """INSERT INTO load_files
         WITH rows_in AS (SELECT _src, count(*) AS n FROM norm GROUP BY _src),
@@ -482,12 +482,16 @@ def _record_run(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, sta
         {"r": run_id}).fetchone()
     released = con.execute("SELECT count(*) FROM passing WHERE _released_from IS NOT NULL").fetchone()
     assert row is not None and released is not None
-    result = LoadResult(run_id, int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0),
-                        int(released[0]))
-    con.execute("INSERT INTO load_runs VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, NULL)",  # finished: at the end
-                [run_id, policy.id, started, result.rows_in, result.loaded, result.quarantined,
-                 result.duplicates, result.released, gx_success])
-    return result
+    return LoadResult(run_id, int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0),
+                      int(released[0]))
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, policy: Policy, result: LoadResult, started: datetime,
+                gx_success: bool, steps: Steps) -> None:
+    """The run's row, written last, when its end and the seconds of its steps are known."""
+    con.execute("INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [result.run_id, policy.id, started, datetime.now(UTC), result.rows_in, result.loaded,
+                 result.quarantined, result.duplicates, result.released, gx_success, json.dumps(steps.seconds)])
 
 
 def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSource],
@@ -538,14 +542,13 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         steps.start("writing")
         _insert_events(con, policy, run_id, key)
         _write_quarantine(con, policy, run_id, staged)
-        loaded = _record_run(con, policy, run_id, started, n_files, gx_success)
+        loaded = _record_files(con, run_id, n_files)
         steps.start("deriving items")
         queries.install_macros(con)
         derive.ensure_calendar(con, policy)
         derive.refresh_items(con, policy, run_id)
         steps.stop()
-        con.execute("UPDATE load_runs SET finished_at = ?, step_seconds = ? WHERE run_id = ?",
-                    [datetime.now(UTC), json.dumps(steps.seconds), run_id])
+        _record_run(con, policy, loaded, started, gx_success, steps)
         con.execute("COMMIT")
         loaded.failed_files = result.failed_files
         return loaded, errors
