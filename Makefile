@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB := data/demo.duckdb
 DEMO_DAYS ?= 240
 PORT ?= 8501
-PRESETS := cntw shropshire_ccg ctmuhb
+PRESETS := $(basename $(notdir $(wildcard core/policies/*.toml)))  # every preset in the preset folder
 
 .PHONY: setup demo demo-data test lint chromium bench clean
 

@@ -39,8 +39,8 @@ from typing import Any
 
 import duckdb
 
-from etl.generate import DEMO_END
-from etl.warehouse import reader
+from core.warehouse import reader
+from demo.generate import DEMO_END
 from queries import records
 
 ROOT = Path(__file__).resolve().parent.parent

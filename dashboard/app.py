@@ -14,25 +14,13 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from core.policy import available_policies, get_policy
 from dashboard import data, filters, ui
-from etl.policy import available_policies, get_policy
+from dashboard.pages import PAGES
 from queries import Scope
 
 HERE = Path(__file__).parent
 VIEWS = HERE / "views"
-PAGES: dict[str, list[tuple[str, str, str, str | None]]] = {  # section → (file, title, icon, URL path)
-    "For leaders": [("overview.py", "Overview", ":material/dashboard:", None)],
-    "Analysis": [
-        ("categories.py", "Violation categories", ":material/category:", "categories"),
-        ("response.py", "Response times", ":material/schedule:", "response-times"),
-        ("decisions.py", "Decisions", ":material/gavel:", "decisions"),
-    ],
-    "Assurance": [
-        ("governance.py", "Governance review", ":material/policy:", "governance"),
-        ("team.py", "Team self-assessment", ":material/groups:", "team"),
-        ("data_quality.py", "Data quality", ":material/fact_check:", "data-quality"),
-    ],
-}
 
 
 def getting_started(db: str | None, reason: str) -> None:
@@ -86,13 +74,12 @@ def main() -> None:
                                               first_day=bounds.first_day, last_day=bounds.last_day, items=items)
     st.sidebar.caption(f"Status as of the latest event, "
                        f"{as_of.astimezone(ZoneInfo(policy.timezone)):%-d %b %Y %H:%M} ({policy.timezone}).")
-    pages = {section: [st.Page(VIEWS / file, title=title, icon=icon, url_path=path)
-                       for file, title, icon, path in entries]
+    pages = {section: [st.Page(VIEWS / p.file, title=p.title, icon=p.icon, url_path=p.url_path) for p in entries]
              for section, entries in PAGES.items()}
     st.navigation(pages).run()
 
 
 try:
     main()
-except Exception as exc:  # noqa: BLE001 -- a reader never sees a traceback, whatever failed
+except Exception as exc:  # a reader never sees a traceback, whatever failed
     ui.show_failure(exc)

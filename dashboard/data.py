@@ -27,8 +27,9 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from etl.policy import Policy, get_policy
-from etl.warehouse import SCHEMA_VERSION, reader
+from core.macros import ensure_macros, install_macros
+from core.policy import Policy, get_policy
+from core.warehouse import SCHEMA_VERSION, reader
 from queries import Scope, governance
 from queries.summary import build_summary, default_as_of
 
@@ -132,7 +133,7 @@ def _in_parallel(con: duckdb.DuckDBPyConnection, jobs: Sequence[Callable[[duckdb
 def _table_job(name: str, params: dict[str, Any]) -> Callable[[duckdb.DuckDBPyConnection], pd.DataFrame]:
     def job(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         if queries.uses_macros(name):  # parsing them costs as much as a small query: only when needed
-            queries.ensure_macros(con)
+            ensure_macros(con)
         return queries.run(con, name, params)
     return job
 
@@ -203,7 +204,7 @@ def _scope_state(db: str, version: tuple[int, int, int], scope_json: str) -> tup
     scope = Scope.model_validate_json(scope_json)
     with reader(db) as con:
         as_of = default_as_of(con, scope.policy)
-        queries.install_macros(con)
+        install_macros(con)
         items = queries.records(con, "summary_items", scope.params(get_policy(scope.policy).timezone))[0]["total"]
         return as_of, int(items)
 
@@ -249,9 +250,9 @@ class Governance:
     consistency: pd.DataFrame | None
 
 
-# A resource cache, not a data cache: the review is never changed after it is made, and it is large (at 10M
-# events a G8 finding lists some 100,000 decisions), so st.cache_data's pickling on a miss and unpickling
-# on every rerun cost 0.3 s and 0.2 s. The page only reads it (filtering and `assign` make new frames).
+# A resource cache, not a data cache: the review is never changed after it is made, and it can be large (a
+# G8 finding lists every decision of the period), so st.cache_data's pickling on a miss and unpickling on
+# every rerun would cost more than the page's queries. The page only reads it (filtering and `assign` make new frames).
 @st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False, max_entries=20)
 def _governance(db: str, version: tuple[int, int, int], scope_json: str, as_of: datetime) -> Governance:
     scope = Scope.model_validate_json(scope_json)

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from etl.policy import Policy
-from etl.vocab import EVENT_LABELS
+from core.policy import Policy
+from core.vocab import EVENT_LABELS
 
 # Okabe-Ito: distinguishable under the common colour-vision deficiencies.
 BLUE, ORANGE, VERMILLION, SKY, GREEN, PURPLE, GREY = (

@@ -52,7 +52,7 @@ def run_page(render: Callable[[data.View], None], *, needs_items: bool = True) -
             st.info(EMPTY)
             return
         render(view)
-    except Exception as exc:  # noqa: BLE001 -- a reader never sees a traceback
+    except Exception as exc:  # a reader never sees a traceback
         show_failure(exc)
 
 
@@ -60,7 +60,7 @@ def section(render: Callable[[], None]) -> None:
     """One independent block of a page: if it fails, the blocks around it are still drawn."""
     try:
         render()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         show_failure(exc)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from etl.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
-from etl.policy import Policy
-from etl.vocab import DECISION_EVENTS, REMOVAL_EVENTS, REPLY_EVENTS
+from core.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
+from core.policy import Policy
+from core.vocab import DECISION_EVENTS, REMOVAL_EVENTS, REPLY_EVENTS
 
 ITEMS_PER_PASS = 1_500_000  # items derived per pass: a 1M-event load is one pass, a 10M-event load three
 
@@ -55,7 +55,7 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
 
     Sized for tens of millions of events: the items are written in passes of ITEMS_PER_PASS (`_derive_items`),
     so the joins that fetch their messages and replies fit DuckDB's memory limit whatever the load's size
-    (one pass over the 4.3M items of a 10M-event load ran out of memory within 1 GB)."""
+    (one pass over a large load's items runs out of memory within the default limit)."""
     con.execute(
         """CREATE TEMP TABLE touched AS
         SELECT item_key, (row_number() OVER (ORDER BY item_key) - 1) // $per_pass AS pass

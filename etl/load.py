@@ -18,13 +18,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-import queries
-from etl import derive, readers, validate, warehouse
-from etl.policy import Policy
+from core import warehouse
+from core.macros import install_macros
+from core.policy import Policy
+from core.vocab import CANONICAL_COLUMNS, TRUE_WORDS
+from etl import derive, readers, validate
 from etl.pseudonym import load_key, pseudonyms
 from etl.readers import quote_ident
 from etl.sources import FrameSource, SourceError
-from etl.vocab import CANONICAL_COLUMNS, TRUE_WORDS
 
 Progress = Callable[[str], None]
 # name, format, content hash, staging table (None: held orphans), row stride (etl.sources.FrameSource)
@@ -544,7 +545,7 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         _write_quarantine(con, policy, run_id, staged)
         loaded = _record_files(con, run_id, n_files)
         steps.start("deriving items")
-        queries.install_macros(con)
+        install_macros(con)
         derive.ensure_calendar(con, policy)
         derive.refresh_items(con, policy, run_id)
         steps.stop()

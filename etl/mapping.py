@@ -35,9 +35,8 @@ import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from etl.policy import Policy, available_policies, get_policy
-from etl.sources import FrameSource, SourceError
-from etl.vocab import (
+from core.policy import Policy, available_policies, get_policy
+from core.vocab import (
     ACCOUNT_EVENTS,
     CANONICAL_COLUMNS,
     CHANNELS,
@@ -49,6 +48,7 @@ from etl.vocab import (
     SIGNPOSTS,
     TRUE_WORDS,
 )
+from etl.sources import FrameSource, SourceError
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
 DEFAULT_MAPPING = MAPPINGS_DIR / "team-log.toml"

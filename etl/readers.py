@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.vocab import REQUIRED_COLUMNS
 from etl.sources import FrameSource, SourceError
-from etl.vocab import REQUIRED_COLUMNS
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 

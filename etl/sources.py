@@ -19,7 +19,7 @@ class SourceError(ValueError):
 class FrameSource:
     """Canonical rows produced in memory (e.g. by a column mapping).
 
-    `frame` holds canonical column names (any subset of etl.vocab.CANONICAL_COLUMNS, values as strings or
+    `frame` holds canonical column names (any subset of core.vocab.CANONICAL_COLUMNS, values as strings or
     None), plus `_row` (the row number in the original file, shown in the quarantine) and optionally
     `_reasons` (None, or row-level failures found before the loader, one per line, e.g. an unmapped value).
     When one row of the source gives several events (a mapped sheet), `_row` is `row * row_stride + event`,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.policy import Policy
+from core.vocab import CHANNELS, EVENT_LABELS, PLATFORMS, PROTECTED_CHARACTERISTICS, SIGNPOSTS
 from etl.mapping import DEFAULT_MAPPING, FIELD_MAPS, Mapping, load_mapping
-from etl.policy import Policy
-from etl.vocab import CHANNELS, EVENT_LABELS, PLATFORMS, PROTECTED_CHARACTERISTICS, SIGNPOSTS
 
 LOG_SHEET = "Moderation log"
 LAST_ROW = 1_048_575  # validations cover the whole sheet, so rows added anywhere get the drop-downs

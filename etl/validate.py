@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from etl.policy import Policy
-from etl.vocab import (
+from core.policy import Policy
+from core.vocab import (
     ACCOUNT_EVENTS,
     CHANNELS,
     EVENT_TYPES,
@@ -105,7 +105,7 @@ def finish_import() -> None:
     """Import GX; after `start_import`, this waits for the thread's import to finish."""
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations  # noqa: F401, PLC0415
+    import great_expectations  # noqa: F401
 
 
 def start_import() -> None:
@@ -116,9 +116,9 @@ def start_import() -> None:
 def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
     """Validate the profile (`_profile` id column + PROFILE_COLUMNS) with a real GX suite."""
     finish_import()
-    import great_expectations as gx  # noqa: PLC0415  (seconds to import; only the load path needs it)
-    import great_expectations.expectations as gxe  # noqa: PLC0415
-    from great_expectations.expectations.row_conditions import Column  # noqa: PLC0415
+    import great_expectations as gx  # seconds to import: only the load path needs it
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     kinds = {
         "not_null": gxe.ExpectColumnValuesToNotBeNull,
@@ -127,7 +127,7 @@ def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
         "regex": gxe.ExpectColumnValuesToMatchRegex,
     }
     checks = suite_checks(policy)
-    from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: PLC0415
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would garble CLI output

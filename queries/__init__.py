@@ -3,7 +3,7 @@
 Each metric is a file `queries/<name>.sql` whose header comment says what it answers and which
 parameters it takes. Python runs them by name with bound parameters (`$policy`, `$date_from`, ...),
 never by formatting values into SQL text. Shared scoping logic (the filtered set of items and events)
-lives in `queries/macros/*.sql`, created as temporary macros on every connection.
+lives in `core/macros/*.sql` (shared with the load), created as temporary macros on every connection.
 
 `run` gives a pandas frame (the dashboard's tables and charts); `records` gives plain rows, for callers that
 need a few figures and should not pay for importing pandas (`modaudit summary`), so pandas is imported by
@@ -13,7 +13,6 @@ DuckDB when a frame is first asked for, never by this module.
 from __future__ import annotations
 
 import re
-import weakref
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 from pydantic import BaseModel, ConfigDict
+
+from core.macros import macro_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,55 +68,11 @@ def sql_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def describe(name: str) -> str:
-    """The header comment of a query: what it answers and its parameters."""
-    lines = []
-    for line in sql_text(name).splitlines():
-        if not line.startswith("--"):
-            break
-        lines.append(line[2:].strip())
-    return "\n".join(lines)
-
-
-def query_names() -> list[str]:
-    return sorted(
-        str(p.relative_to(QUERY_DIR).with_suffix(""))
-        for p in QUERY_DIR.rglob("*.sql")
-        if p.parent.name != "macros"
-    )
-
-
-@cache
-def macros_text() -> str:
-    """Every macro file as one script: one execute (one parse) per connection instead of one per file."""
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted((QUERY_DIR / "macros").glob("*.sql")))
-
-
-_MACRO_NAME = re.compile(r"CREATE OR REPLACE TEMP MACRO ([a-z_][a-z0-9_]*)", re.IGNORECASE)
-
-
 @cache
 def uses_macros(name: str) -> bool:
     """Whether a named query calls any of the shared macros (else a connection need not install them)."""
     called = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", _COMMENT.sub("", sql_text(name)), re.IGNORECASE))
-    return not called.isdisjoint(_MACRO_NAME.findall(macros_text()))
-
-
-# Connections that already hold the macros: they are temporary (per connection), and parsing them again costs
-# as much as a small query, which a page or a summary would otherwise pay once per helper it calls.
-_HAS_MACROS: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
-
-
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create (or replace) the shared macros on this connection, whatever it already holds."""
-    con.execute(macros_text())
-    _HAS_MACROS.add(con)
-
-
-def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Install the macros unless this connection already has them (read paths that may be nested)."""
-    if con not in _HAS_MACROS:
-        install_macros(con)
+    return not macro_names().isdisjoint(c.lower() for c in called)
 
 
 def _bound(name: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:

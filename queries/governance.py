@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from etl.policy import Policy
-from etl.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
-from queries import Scope, ensure_macros, records, run
+from core.macros import ensure_macros
+from core.policy import Policy
+from core.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
+from queries import Scope, records, run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,11 +92,10 @@ def subject_key(platform: str, item_id: str | None, account: str | None) -> str:
 def _with_evidence_lists(frame: pd.DataFrame) -> pd.DataFrame:
     """DuckDB hands lists over as numpy arrays, and TIMESTAMPTZ lists as naive UTC: make them plain lists
     of ids and of aware UTC datetimes, so every finding carries its evidence the same way. The times of all
-    rows are converted in one go and cut back into rows (one Timestamp at a time cost 30 ms per 3,000
-    findings), to `datetime` rather than pandas' Timestamp, which is three times slower to make (a G8 finding
-    at 10M events holds tens of thousands of times)."""
-    import numpy as np  # noqa: PLC0415 -- see the module docstring
-    import pandas as pd  # noqa: PLC0415
+    rows are converted in one go and cut back into rows (one Timestamp at a time is slow), to `datetime`
+    rather than pandas' Timestamp, which is slower to make (a G8 finding can hold tens of thousands of times)."""
+    import numpy as np
+    import pandas as pd
 
     frame["evidence_event_ids"] = [[str(i) for i in ids] for ids in frame["evidence_event_ids"]]
     arrays = list(frame["evidence_times"])
@@ -126,7 +126,7 @@ def review(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: 
     when the preset switches G8 off). Each rule is a job given a connection, G8's table one of them (it is
     the costliest); `run_jobs` runs them (on cursors of `con`, at once, in the dashboard), by default one
     after the other on `con`."""
-    import pandas as pd  # noqa: PLC0415 -- see the module docstring
+    import pandas as pd
 
     base = _params(con, policy, scope, as_of)
     rules = list(policy.rules.enabled().items())
@@ -231,7 +231,7 @@ def _two_proportion(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
 
 def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:
     """G8 rows of `consistency` that are findings, in the shape of the other rules' findings."""
-    import pandas as pd  # noqa: PLC0415 -- see the module docstring
+    import pandas as pd
 
     hits = _with_evidence_lists(table[table["finding"]].copy())
     return pd.DataFrame({
@@ -281,7 +281,7 @@ def export_frame(df: pd.DataFrame) -> pd.DataFrame:
 def export_findings(df: pd.DataFrame, path: Path | str) -> Path:
     """Write findings with their evidence for an audit pack: `.csv` (UTF-8 with BOM, so Excel reads emoji
     and accents) or `.xlsx` (one `findings` sheet; xlsxwriter told never to turn text into formulas or links)."""
-    import pandas as pd  # noqa: PLC0415 -- see the module docstring
+    import pandas as pd
 
     path = Path(path)
     flat = export_frame(df)

@@ -13,9 +13,10 @@ from typing import Any
 
 import duckdb
 
-from etl.policy import Policy
-from etl.warehouse import reader
-from queries import Scope, ensure_macros, governance, records
+from core.macros import ensure_macros
+from core.policy import Policy
+from core.warehouse import reader
+from queries import Scope, governance, records
 from queries.governance import default_as_of
 
 __all__ = ["build_summary", "default_as_of", "render_table", "summary_from_db"]
@@ -59,8 +60,8 @@ def summary_from_db(db_path: Path, policy: Policy, scope: Scope, as_of: datetime
 
 def render_table(summary: dict[str, Any], policy: Policy) -> str:
     """A readable report for a terminal, in the policy's own category words."""
-    from rich.console import Console  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
+    from rich.console import Console
+    from rich.table import Table
 
     resp = summary["response"]
     head = Table(title=f"{policy.name} — as of {summary['as_of']}", show_header=False)

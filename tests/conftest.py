@@ -12,9 +12,9 @@ from typing import Any
 import duckdb
 import pytest
 
+from core.policy import get_policy
+from core.vocab import CANONICAL_COLUMNS
 from etl.load import LoadResult, load_sources
-from etl.policy import get_policy
-from etl.vocab import CANONICAL_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # "Now" for loads in tests, so that a fixed log never drifts into or out of the future.

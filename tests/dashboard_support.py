@@ -21,30 +21,22 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.generate import generate_log, write_log
+from core.policy import available_policies, get_policy
+from dashboard.pages import all_pages
+from demo.generate import generate_log, write_log
 from etl.load import load_sources
-from etl.policy import get_policy
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PRESETS = ("cntw", "shropshire_ccg", "ctmuhb")
-# The generated logs end on etl.generate.DEMO_END (1 Nov 2026); loading "now" is just after it.
+# The generated logs end on demo.generate.DEMO_END (1 Nov 2026); loading "now" is just after it.
 LOAD_NOW = datetime(2026, 11, 2, tzinfo=UTC)
-PAGES = {  # page file → title and URL path
-    "views/overview.py": ("Overview", ""),
-    "views/categories.py": ("Violation categories", "categories"),
-    "views/response.py": ("Response times", "response-times"),
-    "views/decisions.py": ("Decisions", "decisions"),
-    "views/governance.py": ("Governance review", "governance"),
-    "views/team.py": ("Team self-assessment", "team"),
-    "views/data_quality.py": ("Data quality", "data-quality"),
-}
+PAGES = {f"views/{p.file}": (p.title, p.url_path or "") for p in all_pages()}  # page file → title and URL path
 
 
 def build_warehouse(db: Path, work: Path, days: int = 120, daily_items: int = 12) -> Path:
     """Generate a log per preset and load it, as `make demo` does, into `db`."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MODAUDIT_PSEUDONYM_KEY", "dashboard-test-key")
-        for policy_id in PRESETS:
+        for policy_id in available_policies():
             policy = get_policy(policy_id)
             path = work / f"{policy_id}.csv"
             write_log(generate_log(policy, days=days, seed=11, daily_items=daily_items, bad_fraction=0.005), path)

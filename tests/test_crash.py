@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from datetime import datetime, UTC
 from etl.load import load_sources
-from etl.policy import get_policy
+from core.policy import get_policy
 load_sources(Path(sys.argv[1]), get_policy("cntw"), [Path(sys.argv[2])], now=datetime(2026, 11, 1, tzinfo=UTC),
              progress=lambda step: print(step, flush=True))
 print("finished", flush=True)
@@ -53,8 +53,8 @@ def test_killed_load_changes_nothing(tmp_path: Path, db: Path, load_rows, kill_a
     assert proc.returncode == -signal.SIGKILL, "the load finished before it could be killed"
     assert snapshot(db) == before
     # The warehouse still works: the same file loads in full afterwards.
+    from core.policy import get_policy
     from etl.load import load_sources
-    from etl.policy import get_policy
     from tests.conftest import TEST_NOW
 
     result, errors = load_sources(db, get_policy("cntw"), [big], now=TEST_NOW)

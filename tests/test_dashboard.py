@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import warehouse as wh
+from core.policy import available_policies, get_policy
 from dashboard import data, ui
 from dashboard.figures import hours_text, percent
-from etl import warehouse as wh
-from etl.policy import get_policy
 from queries import Scope
 from queries.summary import summary_from_db
 from tests.conftest import msg
@@ -51,7 +51,7 @@ def test_every_page_draws_charts_or_tables_without_errors(app: AppTest, page: st
     assert len(app.get("plotly_chart")) + len(app.dataframe) > 0
 
 
-@pytest.mark.parametrize("policy_id", ["cntw", "shropshire_ccg", "ctmuhb"])
+@pytest.mark.parametrize("policy_id", available_policies())
 def test_every_page_works_for_every_preset(app: AppTest, policy_id: str) -> None:
     app.query_params["policy"] = policy_id
     app.run()
@@ -177,7 +177,7 @@ def test_governance_finding_opens_its_evidence(app: AppTest) -> None:
     (lambda tmp: tmp / "empty.duckdb", "has no data yet"),
 ])
 def test_missing_or_empty_warehouse_explains_how_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          make, message: str) -> None:  # noqa: ANN001
+                                                          make, message: str) -> None:
     db = make(tmp_path)
     if db.name == "empty.duckdb":
         con = wh.connect(db)

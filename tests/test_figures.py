@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from core.policy import available_policies, get_policy
 from dashboard import data, filters
 from dashboard import figures as fx
 from dashboard.headlines import headlines
-from etl.policy import available_policies, get_policy
 
 
 def title(fig: Any) -> str:

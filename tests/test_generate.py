@@ -19,11 +19,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from etl.cli import app
-from etl.generate import DEMO_END, generate_log, write_log
-from etl.load import load_sources
-from etl.policy import Policy, available_policies, get_policy
-from etl.vocab import (
+from cli.main import app
+from core.policy import Policy, available_policies, get_policy
+from core.vocab import (
     ACCOUNT_EVENTS,
     CANONICAL_COLUMNS,
     CHANNELS,
@@ -33,6 +31,8 @@ from etl.vocab import (
     REMOVAL_EVENTS,
     SIGNPOSTS,
 )
+from demo.generate import DEMO_END, generate_log, write_log
+from etl.load import load_sources
 from tests.conftest import TEST_NOW
 
 ALWAYS = {"message_received", "categorised", "response_sent", "signposted"}
@@ -336,7 +336,7 @@ def test_formats_round_trip(tmp_path: Path, suffix: str) -> None:
     reader = {".csv": f"read_csv('{out}', all_varchar = true, header = true)",
               ".jsonl": f"read_json('{out}', format = 'newline_delimited', columns = {{{columns}}})",
               ".parquet": f"read_parquet('{out}')"}[suffix]
-    back = duckdb.sql(f"SELECT {', '.join(CANONICAL_COLUMNS)} FROM {reader}").fetchall()  # noqa: S608
+    back = duckdb.sql(f"SELECT {', '.join(CANONICAL_COLUMNS)} FROM {reader}").fetchall()
     expected = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
     assert back == expected
 

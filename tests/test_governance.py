@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from etl.policy import Policy, get_policy
+from core.policy import Policy, get_policy
+from core.warehouse import reader
 from etl.pseudonym import pseudonyms
-from etl.warehouse import reader
 from queries import Scope
 from queries.governance import FINDING_COLUMNS, findings, summary_governance
 from tests.conftest import FIXTURES, TEST_NOW, ev, msg

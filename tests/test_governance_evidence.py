@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from etl.policy import get_policy
+from core.policy import get_policy
+from core.warehouse import reader
 from etl.pseudonym import pseudonyms
-from etl.warehouse import reader
 from queries import Scope
 from queries.governance import (
     FORMULA_STARTS,
@@ -187,7 +187,7 @@ def test_account_history_shows_the_repeat_offender_evidence_g2_uses(db: Path, lo
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)"]
 
 
-def hostile_findings(db: Path, load_rows) -> pd.DataFrame:  # noqa: ANN001
+def hostile_findings(db: Path, load_rows) -> pd.DataFrame:
     rows = [r for name in HOSTILE for r in (msg(name, "2025-03-03T10:00:00Z", account=name),
                                            ev(f"d{HOSTILE.index(name)}", "deleted", name, "2025-03-03T11:00:00Z",
                                               category="abuse"))]

@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 import queries
-from etl import derive, warehouse
+from core import warehouse
+from core.policy import get_policy
+from core.warehouse import reader
+from etl import derive
 from etl.load import load_sources
-from etl.policy import get_policy
-from etl.warehouse import reader
 from tests.conftest import TEST_NOW, canonical_csv, ev, msg, query
 
 TABLES = ("events", "items", "quarantine", "load_runs", "load_files", "validation_results")
@@ -25,7 +26,7 @@ def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
     return {t: sorted(map(repr, query(db, f"SELECT * FROM {t}"))) for t in TABLES}  # type: ignore[misc]
 
 
-def balanced(result) -> bool:  # noqa: ANN001
+def balanced(result) -> bool:
     return result.rows_in == result.loaded + result.quarantined + result.duplicates
 
 

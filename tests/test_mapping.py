@@ -14,7 +14,10 @@ from openpyxl.utils.cell import range_boundaries
 from typer.testing import CliRunner
 
 import queries
-from etl.cli import app
+from cli.main import app
+from core.policy import Policy, available_policies, get_policy
+from core.vocab import EVENT_LABELS
+from core.warehouse import reader
 from etl.load import load_sources
 from etl.mapping import (
     ROW_STRIDE,
@@ -25,11 +28,8 @@ from etl.mapping import (
     read_mapped,
     shipped_mappings,
 )
-from etl.policy import Policy, available_policies, get_policy
 from etl.sources import SourceError
 from etl.template import COLUMNS, LOG_SHEET, write_template
-from etl.vocab import EVENT_LABELS
-from etl.warehouse import reader
 from tests.conftest import TEST_NOW, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mappings"

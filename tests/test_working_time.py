@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import queries
-from etl import derive, warehouse
-from etl.policy import Policy, get_policy
+from core import warehouse
+from core.macros import install_macros
+from core.policy import Policy, get_policy
+from etl import derive
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -31,7 +32,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     for policy in (get_policy("cntw"), get_policy("ctmuhb"), scottish()):
         derive.register_policy(c, policy)
         derive.ensure_calendar(c, policy)
-    queries.install_macros(c)
+    install_macros(c)
     yield c
     c.close()
 

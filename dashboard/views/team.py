@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.vocab import REPLY_EVENTS
 from dashboard import data, ui
 from dashboard import figures as fx
-from etl.vocab import REPLY_EVENTS
 
 TEAM = "The whole team"
 

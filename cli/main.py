@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from cli.mapping import register
+
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Analytics and audit of social-media moderation logs against published policy.")
 
@@ -23,8 +25,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _policy(policy_id: str):  # noqa: ANN202  (etl.policy is imported lazily to keep start-up fast)
-    from etl.policy import PolicyError, get_policy
+def _policy(policy_id: str):
+    from core.policy import PolicyError, get_policy
 
     try:
         return get_policy(policy_id)
@@ -72,7 +74,7 @@ def load(
         raise typer.Exit(1)
 
 
-def _progress_printer():  # noqa: ANN202
+def _progress_printer():
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -134,7 +136,7 @@ def generate(
                                                     help="First day (default: the log ends on 1 Nov 2026).")] = None,
 ) -> None:
     """Write a realistic synthetic moderation log for a policy."""
-    from etl.generate import generate_log, write_log
+    from demo.generate import generate_log, write_log
 
     try:
         frame = generate_log(_policy(policy), days=days, seed=seed, start=_day(start), daily_items=daily_items,
@@ -149,7 +151,7 @@ def generate(
 @app.command()
 def upgrade(db: DbOption) -> None:
     """Bring a warehouse written by an earlier release up to this release's schema, in place."""
-    from etl import warehouse
+    from core import warehouse
 
     if not db.is_file():
         raise _fail(f"there is no warehouse at {db}")
@@ -179,12 +181,4 @@ def dashboard(
     os.execv(sys.executable, cmd)
 
 
-def _register_plugins() -> None:
-    try:
-        from etl.mapping_cli import register
-    except ImportError:
-        return
-    register(app)
-
-
-_register_plugins()
+register(app)

@@ -1,6 +1,6 @@
 """The working calendar of a policy: working days, bank holidays and office hours as UTC instants.
 
-Working-time arithmetic (SPEC §2) is done in SQL against this table (queries/macros/calendar.sql);
+Working-time arithmetic (SPEC §2) is done in SQL against this table (core/macros/calendar.sql);
 here we only list the days, because bank holidays come from the `holidays` package, per nation.
 """
 
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pandas as pd
 
-from etl.policy import Policy
+from core.policy import Policy
 
 FIRST_YEAR = 2015
 LAST_YEAR = 2035

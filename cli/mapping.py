@@ -20,8 +20,8 @@ def template(
     out: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")],
 ) -> None:
     """Write a moderation-log workbook for a policy: its columns, drop-downs and wording load cleanly."""
+    from core.policy import PolicyError, get_policy
     from etl.mapping import MappingError
-    from etl.policy import PolicyError, get_policy
     from etl.template import write_template
 
     if out.suffix.lower() != ".xlsx":
@@ -47,9 +47,9 @@ def map_check(
 
     Exits 1 when something needs fixing, so it can guard a scripted load.
     """
+    from core.policy import PolicyError, get_policy
     from etl.mapping import MappingError
     from etl.mapping import map_check as check
-    from etl.policy import PolicyError, get_policy
     from etl.sources import SourceError
 
     try:

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from etl.policy import Policy
-from etl.vocab import (
+from core.policy import Policy
+from core.vocab import (
     ACCOUNT_EVENTS,
     CANONICAL_COLUMNS,
     CHANNELS,

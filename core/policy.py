@@ -15,13 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from etl.vocab import EVENT_TYPES
+from core.vocab import EVENT_TYPES
 
 POLICY_DIR = Path(__file__).parent / "policies"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-HANDLING_CODES = ("negative_feedback", "individual_care", "complaint", "clinical_question", "crisis",
-                  "general_enquiry")
 
 
 class PolicyError(ValueError):

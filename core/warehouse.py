@@ -58,15 +58,15 @@ MIGRATIONS: list[str] = [
         received_out_of_hours BOOLEAN, signposted BOOLEAN,
         PRIMARY KEY (policy_id, platform, item_id));
     """,
-    # 2: items without its primary-key index. Maintaining it cost 0.6 s per 435k items written (1M-event
-    # load); uniqueness comes from derive.refresh_items, which writes one row per item it groups by.
+    # 2: items without its primary-key index: maintaining it slowed every load (README, Benchmarks);
+    # uniqueness comes from derive.refresh_items, which writes one row per item it groups by.
     """
     CREATE TABLE items_unindexed AS SELECT * FROM items;
     DROP TABLE items;
     ALTER TABLE items_unindexed RENAME TO items;
     """,
     # 3: an integer key per item, on items and on the events naming it, written by the loader. Every page
-    # joins events to items: on (platform, item_id) text that cost 1.5-2x the join on one integer.
+    # joins events to items, and a join on one integer is much cheaper than on (platform, item_id) text.
     """
     ALTER TABLE items ADD COLUMN item_key BIGINT;
     ALTER TABLE events ADD COLUMN item_key BIGINT;
@@ -77,7 +77,7 @@ MIGRATIONS: list[str] = [
     WHERE i.policy_id = events.policy_id AND i.platform = events.platform AND i.item_id = events.item_id;
     """,
     # 4: the local calendar date each message arrived, worked out once by the load: the pages group items by
-    # local week and month, and converting every receipt time to local time cost 0.2 s per query at 4.3M items.
+    # local week and month, and converting every receipt time to local time in each query is costly.
     """
     ALTER TABLE items ADD COLUMN received_date DATE;
     UPDATE items SET received_date = CAST(timezone(p.timezone, items.received_at) AS DATE)
@@ -86,9 +86,8 @@ MIGRATIONS: list[str] = [
     # 5: actions (every event type but message_received and categorised) counted per local day of receipt
     # of their item, platform, item channel and type; an account event naming no item counts on its own
     # local day, with no channel, as the scope counts it. The view defines the count once; the load keeps
-    # the table equal to it for the days a load touches (derive.refresh_items). The Overview counted a
-    # year's actions by joining 3.5M events to 4.3M items: 0.35 s at 10M events, where this is a few
-    # thousand rows.
+    # the table equal to it for the days a load touches (derive.refresh_items). Counting them from the
+    # events joins most of the events to most of the items; this table is a few thousand rows a year.
     """
     CREATE VIEW action_counts AS
     SELECT e.policy_id, i.received_date AS day, i.platform, i.channel, e.event_type, count(*) AS events
@@ -104,8 +103,7 @@ MIGRATIONS: list[str] = [
     """,
     # 6: when each item was first removed (a removal-type event: vocab.REMOVAL_EVENTS), written by the load.
     # G1 looks for removals on items without a violation code: filtering the items on this first lets it
-    # test the codes of the few items that had a removal instead of every item in scope (10M events, a
-    # quarter: 0.2 -> 0.06 s).
+    # test the codes of the few items that had a removal instead of every item in scope.
     """
     ALTER TABLE items ADD COLUMN first_removal_at TIMESTAMPTZ;
     UPDATE items SET first_removal_at = r.first_at
@@ -117,7 +115,7 @@ MIGRATIONS: list[str] = [
     # 7: each item's first decision (vocab.DECISION_EVENTS with an actor): its time, event id, type and actor,
     # ordered by time and then by event id, as G8 orders them. G8 wants the first decision known at as-of,
     # which is this one when it is not after as-of, and none otherwise: read from the items, G8 no longer
-    # joins a quarter's decisions to their items (10M: 0.45 s).
+    # joins a quarter's decisions to their items.
     """
     ALTER TABLE items ADD COLUMN first_decision_at TIMESTAMPTZ;
     ALTER TABLE items ADD COLUMN first_decision_event_id VARCHAR;
