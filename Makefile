@@ -7,7 +7,7 @@ DEMO_DAYS ?= 240
 PORT ?= 8501
 PRESETS := $(basename $(notdir $(wildcard core/policies/*.toml)))  # every preset in the preset folder
 
-.PHONY: setup demo demo-data test lint chromium bench clean
+.PHONY: setup demo demo-data test lint chromium bench clean print-presets
 
 setup: $(VENV)/.installed
 
@@ -22,6 +22,9 @@ demo-data: setup
 	  $(BIN)/modaudit generate --policy $$p --days $(DEMO_DAYS) --seed 7 --bad-fraction 0.002 --out data/demo/$$p.csv && \
 	  $(BIN)/modaudit load data/demo/$$p.csv --db $(DEMO_DB) --policy $$p || exit 1; \
 	done
+
+print-presets:
+	@echo $(PRESETS)
 
 demo: demo-data
 	@echo "Dashboard: http://localhost:$(PORT)"

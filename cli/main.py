@@ -50,7 +50,7 @@ def load(
     sources: list[Path | FrameSource] = []
     errors: list[str] = []
     if mapping is not None:
-        from etl.mapping import read_mapped
+        from etl.mapping.read import read_mapped
 
         for f in files:
             try:
@@ -136,7 +136,8 @@ def generate(
                                                     help="First day (default: the log ends on 1 Nov 2026).")] = None,
 ) -> None:
     """Write a realistic synthetic moderation log for a policy."""
-    from demo.generate import generate_log, write_log
+    from demo.generate import generate_log
+    from demo.write import write_log
 
     try:
         frame = generate_log(_policy(policy), days=days, seed=seed, start=_day(start), daily_items=daily_items,

@@ -21,8 +21,8 @@ def template(
 ) -> None:
     """Write a moderation-log workbook for a policy: its columns, drop-downs and wording load cleanly."""
     from core.policy import PolicyError, get_policy
-    from etl.mapping import MappingError
-    from etl.template import write_template
+    from etl.mapping.schema import MappingError
+    from etl.mapping.template import write_template
 
     if out.suffix.lower() != ".xlsx":
         raise _fail(f"{out}: the template is an Excel workbook; give a name ending in .xlsx")
@@ -48,8 +48,8 @@ def map_check(
     Exits 1 when something needs fixing, so it can guard a scripted load.
     """
     from core.policy import PolicyError, get_policy
-    from etl.mapping import MappingError
-    from etl.mapping import map_check as check
+    from etl.mapping.check import map_check as check
+    from etl.mapping.schema import MappingError
     from etl.sources import SourceError
 
     try:

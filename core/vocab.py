@@ -16,6 +16,9 @@ REMOVAL_EVENTS: tuple[str, ...] = ("hidden", "deleted", "account_restricted", "a
 # A decision on an item, for G8: removing it or deliberately leaving it up.
 DECISION_EVENTS: tuple[str, ...] = (*REMOVAL_EVENTS, "reviewed_no_action")
 
+# The category whose items are hate crime, split by `protected_characteristic` into strands (SPEC §1, §3).
+HATE_CATEGORY = "hate_discrimination"
+
 PLATFORMS: tuple[str, ...] = ("x", "facebook", "instagram", "linkedin", "youtube", "tiktok", "threads", "other")
 CHANNELS: tuple[str, ...] = ("comment", "reply", "mention", "direct_message")
 PROTECTED_CHARACTERISTICS: tuple[str, ...] = (

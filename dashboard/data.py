@@ -29,6 +29,7 @@ import streamlit as st
 import queries
 from core.macros import ensure_macros, install_macros
 from core.policy import Policy, get_policy
+from core.vocab import HATE_CATEGORY
 from core.warehouse import SCHEMA_VERSION, reader
 from queries import Scope, governance
 from queries.summary import build_summary, default_as_of
@@ -78,7 +79,8 @@ class View:
     items: int  # in the scope the shell read it for (the empty-state check); derived views keep it
 
     def params(self, **extra: Any) -> dict[str, Any]:
-        return {**self.scope.params(self.policy.timezone), "as_of": self.as_of, **extra}
+        return {**self.scope.params(self.policy.timezone), "as_of": self.as_of, "hate_category": HATE_CATEGORY,
+                **extra}
 
     def previous(self) -> View | None:
         """The period of the same length just before this one, for 'change against the previous period'."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dashboard.figures import hours_text, percent
+from dashboard.charts.style import hours_text, percent
 
 DeltaColour = Literal["normal", "inverse", "off"]
 

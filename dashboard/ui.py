@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
-from dashboard.figures import CHANNEL_LABELS, PLATFORM_LABELS, category_labels, event_label
+from dashboard.charts.style import CHANNEL_LABELS, PLATFORM_LABELS, category_labels, event_label
 
 log = logging.getLogger("modaudit.dashboard")
 VIEW_KEY = "view"

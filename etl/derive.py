@@ -14,7 +14,7 @@ from core.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
 from core.policy import Policy
 from core.vocab import DECISION_EVENTS, REMOVAL_EVENTS, REPLY_EVENTS
 
-ITEMS_PER_PASS = 1_500_000  # items derived per pass: a 1M-event load is one pass, a 10M-event load three
+ITEMS_PER_PASS = 1_500_000  # items derived per pass: bounds the memory of the joins in a pass
 
 
 def register_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:

@@ -1,10 +1,10 @@
 """The Great Expectations suite a policy implies, and running it on a load's value profile.
 
-GX does not validate the 1M-row frame itself: it validates the load's *profile*, one row per distinct
+GX does not validate the input rows themselves: it validates the load's *profile*, one row per distinct
 combination of the validated values (event type, platform, category codes, whether required fields are
 present, whether the time parsed...). Every input row maps to exactly one profile row, so a failing
-profile row names exactly the input rows that fail, and the suite costs the same at 1M rows as at 1k.
-`import great_expectations` costs about two seconds of one core, so only the load path pays it, and it
+profile row names exactly the input rows that fail, and the suite costs the same at a million rows as at a thousand.
+`import great_expectations` takes seconds, so only the load path pays it, and it
 starts on a thread (`start_import`) while DuckDB reads the files, which leaves a core idle.
 """
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from core.macros import ensure_macros
-from core.policy import Policy
+from core.policy import Policy, Rules
 from core.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
 from queries import Scope, records, run
 
@@ -37,16 +37,13 @@ if TYPE_CHECKING:
 Job = Callable[[duckdb.DuckDBPyConnection], "pd.DataFrame"]
 RunJobs = Callable[[list[Job]], list["pd.DataFrame"]]
 
-# Rules whose findings are about an item or an account; each runs governance/<name in lower case>.sql and
-# is reported in the summary's `governance` object.
-ITEM_RULES: tuple[str, ...] = (
-    "G1_removal_without_violation", "G2_block_without_warning", "G3_police_report_outside_policy",
-    "G4_warning_not_followed_up", "G5_not_signposted", "G6_decision_without_rationale", "G7_copy_kept_too_long",
-)
 # The rule about moderators: found by a statistical test (`consistency`), not a query of its own, and kept
 # out of the summary JSON (SPEC §6's worked examples have no G8), but listed with the other findings.
 MODERATOR_RULE = "G8_moderator_inconsistency"
-RULE_ORDER: tuple[str, ...] = (*ITEM_RULES, MODERATOR_RULE)
+# Every rule the policy model knows, in its order; the others are about an item or an account: each runs
+# governance/<name in lower case>.sql and is reported in the summary's `governance` object.
+RULE_ORDER: tuple[str, ...] = tuple(Rules.model_fields)
+ITEM_RULES: tuple[str, ...] = tuple(rule for rule in RULE_ORDER if rule != MODERATOR_RULE)
 FINDING_COLUMNS: list[str] = ["rule", "subject", "platform", "item_id", "account", "evidence_event_ids",
                               "evidence_times", "detail", "clause"]
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection"); tab and

@@ -23,7 +23,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.policy import available_policies, get_policy
 from dashboard.pages import all_pages
-from demo.generate import generate_log, write_log
+from demo.generate import generate_log
+from demo.write import write_log
 from etl.load import load_sources
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"

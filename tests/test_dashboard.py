@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from core import warehouse as wh
 from core.policy import available_policies, get_policy
 from dashboard import data, ui
-from dashboard.figures import hours_text, percent
+from dashboard.charts.style import hours_text, percent
 from queries import Scope
 from queries.summary import summary_from_db
 from tests.conftest import msg

@@ -3,15 +3,30 @@ state the right finding, colours stay put, and an empty frame never breaks a cha
 
 from __future__ import annotations
 
-from datetime import date
+import importlib
+import pkgutil
+from datetime import date, time
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from core.policy import available_policies, get_policy
-from dashboard import data, filters
-from dashboard import figures as fx
+from core.policy import OfficeHours, available_policies, get_policy
+from dashboard import charts, data, filters
+from dashboard.charts import style
+from dashboard.charts.categories import (
+    categories_by_month,
+    categories_by_platform,
+    category_change,
+    hate_strands,
+    receipt_heatmap,
+)
+from dashboard.charts.data_quality import validation_failures
+from dashboard.charts.decisions import action_ladder, category_action_matrix, time_to_action
+from dashboard.charts.governance import consistency_dots, findings_by_rule
+from dashboard.charts.overview import actions_trend, items_trend, met_rate_trend
+from dashboard.charts.response import out_of_hours, response_by_week, response_hours
+from dashboard.charts.team import team_practice, team_workload
 from dashboard.headlines import headlines
 
 
@@ -29,18 +44,18 @@ def monthly(rates: list[float | None], items: list[int]) -> pd.DataFrame:
 
 
 def test_met_rate_title_states_the_finding() -> None:
-    fig = fx.met_rate_trend(monthly([0.84, 0.78], [500, 520]))
+    fig = met_rate_trend(monthly([0.84, 0.78], [500, 520]))
     assert title(fig) == "78% answered on time in February 2025, down 6 points"
     assert list(fig.data[0].y) == [0.84, 0.78]
 
 
 def test_met_rate_skips_months_with_nothing_due() -> None:
-    fig = fx.met_rate_trend(monthly([0.5, 0.71, None], [10, 10, 3]))
+    fig = met_rate_trend(monthly([0.5, 0.71, None], [10, 10, 3]))
     assert title(fig) == "71% answered on time in February 2025, up 21 points"
 
 
 def test_items_trend_compares_with_the_month_before() -> None:
-    fig = fx.items_trend(monthly([0.8, 0.8, 0.8], [100, 200, 150]))
+    fig = items_trend(monthly([0.8, 0.8, 0.8], [100, 200, 150]))
     assert title(fig) == "150 messages in March 2025, down 25% on the month before"
     assert [t.name for t in fig.data] == ["Needed a reply", "No reply needed"]
 
@@ -49,56 +64,87 @@ def test_actions_trend_leaves_out_warnings_and_keeps_ladder_order() -> None:
     frame = pd.DataFrame({"month": pd.to_datetime(["2025-01-01"] * 3 + ["2025-02-01"] * 2),
                           "event_type": ["hidden", "warning_sent", "reported_to_police", "hidden", "deleted"],
                           "events": [4, 9, 1, 2, 1]})
-    fig = fx.actions_trend(frame)
+    fig = actions_trend(frame)
     assert title(fig) == "3 removals, blocks and reports in February 2025, down 40% on the month before"
     assert [t.name for t in fig.data] == ["Hidden", "Deleted", "Reported to police"]
+
+
+@pytest.mark.parametrize("items, expected", [
+    ([100, 150], "150 messages in February 2025, up 50% on the month before"),
+    ([100, 80], "80 messages in February 2025, down 20% on the month before"),
+    ([100, 100], "100 messages in February 2025, the same as the month before"),
+    ([1000, 1004], "1,004 messages in February 2025, up less than 1% on the month before"),
+    ([0, 5], "5 messages in February 2025, none the month before"),
+    ([0, 0], "0 messages in February 2025, the same as the month before"),
+])
+def test_items_trend_says_the_change_in_words_whatever_it_is(items: list[int], expected: str) -> None:
+    assert title(items_trend(monthly([0.8, 0.8], items))) == expected
+
+
+@pytest.mark.parametrize("events, expected", [
+    ([3, 3], "3 removals, blocks and reports in February 2025, the same as the month before"),
+    ([0, 2], "2 removals, blocks and reports in February 2025, none the month before"),
+    ([4, 5], "5 removals, blocks and reports in February 2025, up 25% on the month before"),
+])
+def test_actions_trend_says_the_change_in_words_whatever_it_is(events: list[int], expected: str) -> None:
+    frame = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "event_type": "hidden",
+                          "events": events})
+    assert title(actions_trend(frame)) == expected
+
+
+@pytest.mark.parametrize("rates, expected", [
+    ([0.78, 0.78], "78% answered on time in February 2025, no change"),
+    ([0.5, 0.75], "75% answered on time in February 2025, up 25 points"),
+])
+def test_met_rate_trend_says_the_change_in_points(rates: list[float | None], expected: str) -> None:
+    assert title(met_rate_trend(monthly(rates, [10, 10]))) == expected
 
 
 def test_response_by_week_names_the_worst_week_and_draws_the_average() -> None:
     weekly = pd.DataFrame({"period_start": pd.to_datetime(["2025-03-03", "2025-03-10", "2025-03-17"]),
                            "items": 20, "needs_response": [10, 10, 5], "met": [9, 5, 0], "breached": [1, 5, 0],
                            "pending": [0, 0, 5], "met_rate": [0.9, 0.5, None], "median_hours": 1.0})
-    fig = fx.response_by_week(weekly)
+    fig = response_by_week(weekly)
     assert title(fig) == "70% answered on time over 3 weeks; lowest 50% in the week of 10 Mar 2025"
     assert [t.name for t in fig.data] == ["On time", "Late", "Not yet due", "Share on time"]
     assert fig.layout.shapes[0].y0 == pytest.approx(0.7)
-    assert [t.marker.color for t in fig.data[:3]] == [fx.BLUE, fx.VERMILLION, fx.ORANGE]
+    assert [t.marker.color for t in fig.data[:3]] == [style.BLUE, style.VERMILLION, style.ORANGE]
 
 
 def test_response_hours_reports_the_median_and_the_share_within_a_working_day() -> None:
     frame = pd.DataFrame({"hours": [0, 1, 5, 9, 24], "items": [30, 25, 20, 15, 10]})
-    fig = fx.response_hours(frame, cap_hours=24, day_hours=8)
+    fig = response_hours(frame, cap_hours=24, day_hours=8)
     assert title(fig) == "Half of replies came within 2 office hours; 75% within one working day"
-    assert list(fig.data[0].marker.color) == [fx.BLUE, fx.BLUE, fx.BLUE, fx.ORANGE, fx.VERMILLION]
+    assert list(fig.data[0].marker.color) == [style.BLUE, style.BLUE, style.BLUE, style.ORANGE, style.VERMILLION]
     assert fig.data[0].customdata[-1] == "24 h or more"
 
 
 def test_out_of_hours_share() -> None:
     frame = pd.DataFrame({"week_start": pd.to_datetime(["2025-03-03", "2025-03-10"]), "in_hours": [30, 30],
                           "out_of_hours": [10, 30]})
-    assert title(fx.out_of_hours(frame)) == "40% of messages arrived outside office hours"
+    assert title(out_of_hours(frame)) == "40% of messages arrived outside office hours"
 
 
 @pytest.mark.parametrize("policy_id", available_policies())
 def test_each_category_keeps_one_colour_and_violations_are_distinct(policy_id: str) -> None:
     policy = get_policy(policy_id)
-    colours = fx.category_colours(policy)
+    colours = style.category_colours(policy)
     violations = [colours[c] for c in policy.violation_categories]
     assert len(set(violations)) == len(violations)
     assert not set(violations) & {colours[c] for c in policy.handling_categories}
-    assert fx.category_colours(policy) == colours
+    assert style.category_colours(policy) == colours
 
 
 def test_category_charts_use_the_policys_words_and_colours() -> None:
     policy = get_policy("ctmuhb")
-    labels, colours = fx.category_labels(policy), fx.category_colours(policy)
+    labels, colours = style.category_labels(policy), style.category_colours(policy)
     frame = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-02-01"]),
                           "platform": ["x", "facebook", "x"], "code": ["spam", "spam", "trolling"],
                           "kind": "violation", "items": [5, 2, 3]})
-    by_month = fx.categories_by_month(frame, labels, colours)
+    by_month = categories_by_month(frame, labels, colours)
     assert title(by_month) == "“Controversial, irrelevant and off-topic ('trolling')” was the most common in " \
                               "February 2025 (3 items)"
-    by_platform = fx.categories_by_platform(frame, labels, colours)
+    by_platform = categories_by_platform(frame, labels, colours)
     assert {t.name: t.marker.color for t in by_month.data} == {t.name: t.marker.color for t in by_platform.data}
     assert title(by_platform) == "X (Twitter) has the most (80% of category tags)"
 
@@ -106,23 +152,37 @@ def test_category_charts_use_the_policys_words_and_colours() -> None:
 def test_hate_strands_names_the_recorded_strand_first() -> None:
     frame = pd.DataFrame({"month": pd.to_datetime(["2025-01-01"] * 3), "strand": ["not recorded", "race", "religion"],
                           "items": [5, 3, 1]})
-    assert title(fx.hate_strands(frame)) == ("Race is the most common recorded hate-crime strand (3 items); "
+    assert title(hate_strands(frame)) == ("Race is the most common recorded hate-crime strand (3 items); "
                                              "5 with none recorded")
 
 
 def test_receipt_heatmap_finds_the_busiest_hour_and_outlines_office_hours() -> None:
     frame = pd.DataFrame({"weekday": [1, 4, 7], "hour": [9, 14, 23], "items": [3, 8, 1]})
-    fig = fx.receipt_heatmap(frame, 9.0, 17.0)
+    fig = receipt_heatmap(frame, 9.0, 17.0, [0, 1, 2, 3, 4])
     assert title(fig) == "Busiest time: Thursdays 14:00–15:00"
     assert fig.data[0].z[3][14] == 8 and fig.data[0].z[6][23] == 1
-    assert (fig.layout.shapes[0].x0, fig.layout.shapes[0].x1) == (8.5, 16.5)
+    assert [(s.x0, s.x1, s.y0, s.y1) for s in fig.layout.shapes] == [(8.5, 16.5, -0.5, 4.5)]
+
+
+@pytest.mark.parametrize("days, boxes", [
+    (["mon", "tue", "wed", "thu"], [(-0.5, 3.5)]),  # rows 0-3: Monday to Thursday
+    (["mon", "wed"], [(-0.5, 0.5), (1.5, 2.5)]),  # one box per run of consecutive days
+    (["sun", "sat", "mon"], [(-0.5, 0.5), (4.5, 6.5)]),  # in any order; Sunday is the last row, not next to Monday
+])
+def test_receipt_heatmap_outlines_only_the_policys_office_days(days: list[Any], boxes: list[tuple[float, float]]) \
+        -> None:
+    office = OfficeHours(open=time(8, 30), close=time(16), weekdays=days)
+    frame = pd.DataFrame({"weekday": [2], "hour": [10], "items": [1]})
+    fig = receipt_heatmap(frame, 8.5, 16.0, office.weekday_numbers)
+    assert [(s.y0, s.y1) for s in fig.layout.shapes] == boxes
+    assert {(s.x0, s.x1) for s in fig.layout.shapes} == {(8.0, 15.5)}
 
 
 def test_category_change_names_what_rose_and_fell_most() -> None:
     policy = get_policy("cntw")
     frame = pd.DataFrame({"code": ["profanity", "abuse", "advertising"], "kind": "violation",
                           "items": [20, 5, 3], "previous_items": [8, 5, 9], "change": [12, 0, -6]})
-    fig = fx.category_change(frame, fx.category_labels(policy), fx.category_colours(policy))
+    fig = category_change(frame, style.category_labels(policy), style.category_colours(policy))
     assert title(fig) == ("“Swearing or profane or offensive language” rose most (+12); "
                           "“Irrelevant advertising” fell most (-6)")
     assert len(fig.data[0].y) == 2  # unchanged categories are left out
@@ -132,33 +192,33 @@ def test_action_ladder_shows_only_the_rungs_the_policy_allows() -> None:
     frame = pd.DataFrame({"event_type": ["hidden", "account_blocked", "reported_to_police"], "events": [7, 2, 1],
                           "items": [7, 2, 1], "accounts": [6, 2, 1]})
     allowed = get_policy("cntw").actions.allowed
-    fig = fx.action_ladder(frame, allowed)
+    fig = action_ladder(frame, allowed)
     assert title(fig) == "7 posts removed, 2 blocks, 1 police report"
     assert "Warning sent" not in fig.data[0].y
-    assert fig.data[0].y[0] == fx.event_label([t for t in fx.LADDER if t in allowed][0])
-    with_warnings = fx.action_ladder(frame, get_policy("ctmuhb").actions.allowed)
+    assert fig.data[0].y[0] == style.event_label([t for t in style.LADDER if t in allowed][0])
+    with_warnings = action_ladder(frame, get_policy("ctmuhb").actions.allowed)
     assert title(with_warnings) == "7 posts removed, 0 warnings, 2 blocks, 1 police report"
 
 
 def test_category_action_matrix_names_the_category_with_most_removals() -> None:
-    labels = fx.category_labels(get_policy("cntw"))
+    labels = style.category_labels(get_policy("cntw"))
     frame = pd.DataFrame({"code": ["abuse", "abuse", "profanity", "none"],
                           "event_type": ["hidden", "reported_to_police", "deleted", "hidden"],
                           "events": [3, 1, 5, 1]})
-    fig = fx.category_action_matrix(frame, labels)
+    fig = category_action_matrix(frame, labels)
     assert title(fig) == "“Swearing or profane or offensive language” led to the most removals (5)"
     assert "No category given" in fig.data[0].y
 
 
 def test_time_to_action_speaks_in_hours_and_days() -> None:
     frame = pd.DataFrame({"event_type": ["hidden", "hidden", "account_blocked"], "hours": [0.5, 2.0, 96.0]})
-    assert title(fx.time_to_action(frame)) == ("Half of actions came within 2.0 hours of receipt; slowest: "
+    assert title(time_to_action(frame)) == ("Half of actions came within 2.0 hours of receipt; slowest: "
                                                 "account blocked (4.0 days median)")
 
 
 def test_findings_by_rule() -> None:
     counts = pd.DataFrame({"rule": ["G1_removal_without_violation", "G5_not_signposted"], "findings": [2, 7]})
-    fig = fx.findings_by_rule(counts)
+    fig = findings_by_rule(counts)
     assert title(fig) == "9 findings; most under G5 · Not signposted (7)"
 
 
@@ -166,19 +226,22 @@ def test_team_figures_sum_the_people_shown() -> None:
     weeks = pd.to_datetime(["2025-03-03", "2025-03-03", "2025-03-10"])
     activity = pd.DataFrame({"actor": ["a", "b", "a"], "week_start": weeks, "replies": [5, 5, 6],
                              "decisions": [1, 1, 3], "items": 1})
-    assert title(fx.team_workload(activity, "The whole team")) == (
+    assert title(team_workload(activity, "The whole team")) == (
         "The whole team: 9 replies and actions in the week of 10 Mar 2025, down 25% on the week before")
+    quiet_first_week = activity.assign(replies=[0, 0, 6], decisions=[0, 0, 3])
+    assert title(team_workload(quiet_first_week, "Team")) == (
+        "Team: 9 replies and actions in the week of 10 Mar 2025, none the week before")
     practice = pd.DataFrame({"actor": ["a", "b"], "week_start": weeks[:2], "warnings": [2, 0],
                              "warnings_followed_up": [1, 0], "decisions": [4, 4], "decisions_with_rationale": [4, 2]})
     response = pd.DataFrame({"week_start": weeks[:1], "met": [3], "breached": [1]})
-    fig = fx.team_practice(practice, response, "Team")
+    fig = team_practice(practice, response, "Team")
     assert title(fig) == "Team: 75% replies on time, 50% warnings followed up, 75% decisions with a written reason"
 
 
 def test_validation_failures_show_only_failing_checks() -> None:
     results = pd.DataFrame({"rule": ["platform_known", "event_time_parses", "category_known"],
                             "unexpected_count": [0, 4, 1]})
-    fig = fx.validation_failures(results)
+    fig = validation_failures(results)
     assert title(fig) == "2 of 3 checks found bad rows; most: event time parses (4 rows)"
     assert list(fig.data[0].y) == ["category known", "event time parses"]
 
@@ -188,40 +251,41 @@ def test_consistency_dots_pick_out_findings() -> None:
                           "removed": [9, 1, 1], "decided": [10, 10, 2], "removal_rate": [0.9, 0.1, 0.5],
                           "rest_removal_rate": [0.1, 0.9, 0.5], "p_value": [0.001, 0.001, 1.0],
                           "enough_data": [True, True, False], "finding": [True, True, False]})
-    fig = fx.consistency_dots(frame, fx.category_labels(get_policy("ctmuhb")))
+    fig = consistency_dots(frame, style.category_labels(get_policy("ctmuhb")))
     assert title(fig) == "2 moderator–category pairs differ from the rest of the team"
     assert len(fig.data[1].x) == 2  # too little data to test: not drawn
 
 
 EMPTY_BUILDERS = {
-    "items_trend": lambda: fx.items_trend(monthly([], [])),
-    "met_rate_trend": lambda: fx.met_rate_trend(monthly([], [])),
-    "actions_trend": lambda: fx.actions_trend(pd.DataFrame(columns=["month", "event_type", "events"])),
-    "response_by_week": lambda: fx.response_by_week(monthly([], [])),
-    "response_hours": lambda: fx.response_hours(pd.DataFrame(columns=["hours", "items"]), 24, 8),
-    "out_of_hours": lambda: fx.out_of_hours(pd.DataFrame(columns=["week_start", "in_hours", "out_of_hours"])),
-    "categories_by_month": lambda: fx.categories_by_month(
+    "items_trend": lambda: items_trend(monthly([], [])),
+    "met_rate_trend": lambda: met_rate_trend(monthly([], [])),
+    "actions_trend": lambda: actions_trend(pd.DataFrame(columns=["month", "event_type", "events"])),
+    "response_by_week": lambda: response_by_week(monthly([], [])),
+    "response_hours": lambda: response_hours(pd.DataFrame(columns=["hours", "items"]), 24, 8),
+    "out_of_hours": lambda: out_of_hours(pd.DataFrame(columns=["week_start", "in_hours", "out_of_hours"])),
+    "categories_by_month": lambda: categories_by_month(
         pd.DataFrame(columns=["month", "code", "kind", "items"]), {}, {}),
-    "categories_by_platform": lambda: fx.categories_by_platform(
+    "categories_by_platform": lambda: categories_by_platform(
         pd.DataFrame(columns=["platform", "code", "kind", "items"]), {}, {}),
-    "hate_strands": lambda: fx.hate_strands(pd.DataFrame(columns=["month", "strand", "items"])),
-    "receipt_heatmap": lambda: fx.receipt_heatmap(pd.DataFrame(columns=["weekday", "hour", "items"]), 9, 17),
-    "category_change": lambda: fx.category_change(
+    "hate_strands": lambda: hate_strands(pd.DataFrame(columns=["month", "strand", "items"])),
+    "receipt_heatmap": lambda: receipt_heatmap(pd.DataFrame(columns=["weekday", "hour", "items"]), 9, 17,
+                                                  [0, 1, 2, 3, 4]),
+    "category_change": lambda: category_change(
         pd.DataFrame(columns=["code", "kind", "items", "previous_items", "change"]), {}, {}),
-    "action_ladder": lambda: fx.action_ladder(
-        pd.DataFrame(columns=["event_type", "events", "items", "accounts"]), list(fx.LADDER)),
-    "category_action_matrix": lambda: fx.category_action_matrix(
+    "action_ladder": lambda: action_ladder(
+        pd.DataFrame(columns=["event_type", "events", "items", "accounts"]), list(style.LADDER)),
+    "category_action_matrix": lambda: category_action_matrix(
         pd.DataFrame(columns=["code", "event_type", "events"]), {}),
-    "time_to_action": lambda: fx.time_to_action(pd.DataFrame(columns=["event_type", "hours"])),
-    "findings_by_rule": lambda: fx.findings_by_rule(pd.DataFrame({"rule": ["G1_x"], "findings": [0]})),
-    "team_workload": lambda: fx.team_workload(
+    "time_to_action": lambda: time_to_action(pd.DataFrame(columns=["event_type", "hours"])),
+    "findings_by_rule": lambda: findings_by_rule(pd.DataFrame({"rule": ["G1_x"], "findings": [0]})),
+    "team_workload": lambda: team_workload(
         pd.DataFrame(columns=["actor", "week_start", "replies", "decisions", "items"]), "Team"),
-    "team_practice": lambda: fx.team_practice(
+    "team_practice": lambda: team_practice(
         pd.DataFrame(columns=["actor", "week_start", "warnings", "warnings_followed_up", "decisions",
                               "decisions_with_rationale"]), pd.DataFrame(columns=["week_start", "met", "breached"]),
         "Team"),
-    "validation_failures": lambda: fx.validation_failures(pd.DataFrame({"rule": ["a"], "unexpected_count": [0]})),
-    "consistency_dots": lambda: fx.consistency_dots(
+    "validation_failures": lambda: validation_failures(pd.DataFrame({"rule": ["a"], "unexpected_count": [0]})),
+    "consistency_dots": lambda: consistency_dots(
         pd.DataFrame(columns=["category", "moderator", "removed", "decided", "removal_rate", "rest_removal_rate",
                               "p_value", "enough_data", "finding"]), {}),
 }
@@ -235,14 +299,17 @@ def test_an_empty_frame_gives_a_chart_that_says_so(name: str) -> None:
 
 
 def test_every_builder_is_covered_by_the_empty_frame_test() -> None:
-    builders = {n for n, f in vars(fx).items() if callable(f) and getattr(f, "__module__", "") == fx.__name__
-                and "return" in getattr(f, "__annotations__", {}) and f.__annotations__["return"] == "go.Figure"}
-    assert builders - {"empty_figure", "_finish"} == set(EMPTY_BUILDERS)
+    builders = set()
+    for page in pkgutil.iter_modules(charts.__path__):
+        module = importlib.import_module(f"{charts.__name__}.{page.name}")
+        builders |= {n for n, f in vars(module).items() if callable(f) and f.__module__ == module.__name__
+                     and getattr(f, "__annotations__", {}).get("return") == "go.Figure"}
+    assert builders - {"empty_figure", "finish"} == set(EMPTY_BUILDERS)
 
 
 def test_wrap_breaks_long_titles_at_words() -> None:
-    assert fx.wrap("one two three four", 9) == "one two<br>three<br>four"
-    assert fx.wrap("short", 46) == "short"
+    assert style.wrap("one two three four", 9) == "one two<br>three<br>four"
+    assert style.wrap("short", 46) == "short"
 
 
 def summary(total: int, met_rate: float | None, median: float | None, hidden: int, findings: int) -> dict[str, Any]:

@@ -31,7 +31,8 @@ from core.vocab import (
     REMOVAL_EVENTS,
     SIGNPOSTS,
 )
-from demo.generate import DEMO_END, generate_log, write_log
+from demo.generate import DEMO_END, generate_log
+from demo.write import write_log
 from etl.load import load_sources
 from tests.conftest import TEST_NOW
 

@@ -19,17 +19,12 @@ from core.policy import Policy, available_policies, get_policy
 from core.vocab import EVENT_LABELS
 from core.warehouse import reader
 from etl.load import load_sources
-from etl.mapping import (
-    ROW_STRIDE,
-    MappingError,
-    as_time,
-    load_mapping,
-    map_check,
-    read_mapped,
-    shipped_mappings,
-)
+from etl.mapping.cells import as_time
+from etl.mapping.check import map_check
+from etl.mapping.read import read_mapped
+from etl.mapping.schema import ROW_STRIDE, MappingError, load_mapping, shipped_mappings
+from etl.mapping.template import COLUMNS, LOG_SHEET, write_template
 from etl.sources import SourceError
-from etl.template import COLUMNS, LOG_SHEET, write_template
 from tests.conftest import TEST_NOW, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mappings"

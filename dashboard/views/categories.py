@@ -8,13 +8,14 @@ from typing import Any
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard import figures as fx
+from dashboard.charts import categories as charts
+from dashboard.charts import style
 
 
 def render(view: data.View) -> None:
     ui.header(view, "Violation categories", "What people were moderated for, in the words of "
                                             f"{view.policy.short_name}'s published policy.")
-    labels, colours = fx.category_labels(view.policy), fx.category_colours(view.policy)
+    labels, colours = style.category_labels(view.policy), style.category_colours(view.policy)
     handling = st.toggle("Include handling categories (complaints, care questions, feedback…)", value=False,
                          help="Handling categories are not violations: the policy asks for signposting, not removal.")
     kinds = ("violation", "handling") if handling else ("violation",)
@@ -26,18 +27,18 @@ def render(view: data.View) -> None:
     by_month_frame, by_platform_frame, strands, heatmap, *changes = data.tables(view, *requests)
 
     def by_month() -> None:
-        ui.chart(fx.categories_by_month(by_month_frame[by_month_frame["kind"].isin(kinds)], labels, colours))
+        ui.chart(charts.categories_by_month(by_month_frame[by_month_frame["kind"].isin(kinds)], labels, colours))
 
     def by_platform() -> None:
         frame = by_platform_frame
-        ui.chart(fx.categories_by_platform(frame[frame["kind"].isin(kinds)], labels, colours))
+        ui.chart(charts.categories_by_platform(frame[frame["kind"].isin(kinds)], labels, colours))
 
     def change() -> None:
         if not changes:
             st.info("Choose a start date to compare with the period before.")
             return
         frame = changes[0]
-        ui.chart(fx.category_change(frame[frame["kind"].isin(kinds)], labels, colours))
+        ui.chart(charts.category_change(frame[frame["kind"].isin(kinds)], labels, colours))
 
     ui.section(by_month)
     ui.section(change)  # full width: the policy's category names are long
@@ -45,8 +46,9 @@ def render(view: data.View) -> None:
     with left:
         ui.section(by_platform)
     with right:
-        ui.section(lambda: ui.chart(fx.hate_strands(strands)))
-    ui.section(lambda: ui.chart(fx.receipt_heatmap(heatmap, *ui.office_hours(view))))
+        ui.section(lambda: ui.chart(charts.hate_strands(strands)))
+    office_days = view.policy.office_hours.weekday_numbers
+    ui.section(lambda: ui.chart(charts.receipt_heatmap(heatmap, *ui.office_hours(view), office_days)))
     st.caption(f"An item carries every category recorded on any of its events and counts once for each. "
                f"{ui.local_note(view)}")
 

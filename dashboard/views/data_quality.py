@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard import figures as fx
+from dashboard.charts import data_quality as charts
 
 
 def file_names(frame: pd.DataFrame) -> pd.Series:
@@ -50,7 +50,7 @@ def render(view: data.View) -> None:
         run_id = st.selectbox("Load run", run_ids, key="dq_run", format_func=lambda r: f"Run {r}")
         one = results[results["run_id"] == run_id]
         if (one["unexpected_count"] > 0).any():
-            ui.section(lambda: ui.chart(fx.validation_failures(one)))
+            ui.section(lambda: ui.chart(charts.validation_failures(one)))
         else:
             st.success("Every data-quality check passed on this load.")
         ui.table(one.assign(rule=one["rule"].str.replace("_", " ")), {

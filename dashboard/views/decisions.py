@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard import figures as fx
+from dashboard.charts import decisions as charts
+from dashboard.charts import style
 
 MIN_ITEMS = 2  # the fewest violating items that make a repeat offender here (the number input's minimum)
 
@@ -31,7 +32,7 @@ def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
         st.info(f"No account had {min_items} or more violating items in this period.")
         return
     zone = view.policy.timezone
-    frame = frame.assign(platform_name=frame["platform"].map(lambda p: fx.PLATFORM_LABELS.get(p, p)),
+    frame = frame.assign(platform_name=frame["platform"].map(lambda p: style.PLATFORM_LABELS.get(p, p)),
                          first=frame["first_seen"].dt.tz_convert(zone).dt.tz_localize(None),
                          last=frame["last_seen"].dt.tz_convert(zone).dt.tz_localize(None))
     rule = view.policy.rules.G2_block_without_warning
@@ -57,18 +58,18 @@ def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
 
 def render(view: data.View) -> None:
     ui.header(view, "Decisions", "What the team did about posts that broke the policy, and how quickly.")
-    ladder = list(fx.LADDER)
-    labels = fx.category_labels(view.policy)
+    ladder = list(style.LADDER)
+    labels = style.category_labels(view.policy)
     types = {"event_types": ladder}
     actions, times, matrix, history = data.tables(view, ("action_ladder", types), ("time_to_action", types),
                                                   ("category_action_matrix", types),
                                                   data.account_history_request(view, MIN_ITEMS))
     left, right = st.columns(2)
     with left:
-        ui.section(lambda: ui.chart(fx.action_ladder(actions, view.policy.actions.allowed)))
+        ui.section(lambda: ui.chart(charts.action_ladder(actions, view.policy.actions.allowed)))
     with right:
-        ui.section(lambda: ui.chart(fx.time_to_action(times)))
-    ui.section(lambda: ui.chart(fx.category_action_matrix(matrix, labels)))
+        ui.section(lambda: ui.chart(charts.time_to_action(times)))
+    ui.section(lambda: ui.chart(charts.category_action_matrix(matrix, labels)))
     ui.section(lambda: _repeat_offenders(view, history))
 
 

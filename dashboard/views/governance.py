@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard import figures as fx
+from dashboard.charts import governance as charts
+from dashboard.charts import style
 from queries.governance import MODERATOR_RULE
 
 
@@ -21,16 +22,16 @@ def _counts(view: data.View, findings: pd.DataFrame) -> pd.DataFrame:
 
 def _evidence(view: data.View, findings: pd.DataFrame) -> None:
     st.subheader("Open a finding")
-    labels = [f"{n}. {fx.rule_label(rule)} · {subject}"
+    labels = [f"{n}. {style.rule_label(rule)} · {subject}"
               for n, (rule, subject) in enumerate(zip(findings["rule"], findings["subject"], strict=True), 1)]
     picked = st.selectbox("Finding", labels, index=None, key="finding", label_visibility="collapsed",
                           placeholder="Choose a finding to see the events that prove it…")
     if picked is None:
         return
     row = findings.iloc[labels.index(picked)]
-    st.markdown(f"**{fx.rule_label(row['rule'])}** — {row['detail']}")
+    st.markdown(f"**{style.rule_label(row['rule'])}** — {row['detail']}")
     events = data.run(view.db, "events_by_id", {"policy": view.policy.id, "event_ids": list(row["evidence_event_ids"])})
-    events = events.assign(what=events["event_type"].map(fx.event_label),
+    events = events.assign(what=events["event_type"].map(style.event_label),
                            why=[ui.category_text(view, c) for c in events["categories"]])
     ui.table(events, {
         "time_local": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
@@ -43,9 +44,9 @@ def _evidence(view: data.View, findings: pd.DataFrame) -> None:
 
 def _consistency(view: data.View, table: pd.DataFrame) -> None:
     st.subheader("Moderator consistency")
-    ui.chart(fx.consistency_dots(table, fx.category_labels(view.policy)))
+    ui.chart(charts.consistency_dots(table, style.category_labels(view.policy)))
     shown = table[table["enough_data"]].assign(
-        category_name=lambda f: f["category"].map(fx.category_labels(view.policy)))
+        category_name=lambda f: f["category"].map(style.category_labels(view.policy)))
     if not shown.empty:
         ui.table(shown.sort_values("p_value"), {
             "category_name": "Category", "moderator": "Moderator (pseudonym)", "decided": "Decided",
@@ -64,17 +65,17 @@ def render(view: data.View) -> None:
                                          "finding names the events that prove it.")
     review = data.governance_review(view)
     findings = review.findings
-    ui.chart(fx.findings_by_rule(_counts(view, findings)))
+    ui.chart(charts.findings_by_rule(_counts(view, findings)))
     on_moderators = findings["rule"] == MODERATOR_RULE
     subjects = findings.loc[~on_moderators, "subject"].nunique()
-    st.caption(f"{fx.plural(int((~on_moderators).sum()), 'finding')} on "
+    st.caption(f"{style.plural(int((~on_moderators).sum()), 'finding')} on "
                f"{subjects:,} {'post or account' if subjects == 1 else 'posts and accounts'} (the Overview's count)"
-               + (f", and {fx.plural(int(on_moderators.sum()), 'finding')} on moderators' consistency (G8)."
+               + (f", and {style.plural(int(on_moderators.sum()), 'finding')} on moderators' consistency (G8)."
                   if on_moderators.any() else "."))
     zone = ZoneInfo(view.policy.timezone)
     for name, rule in view.policy.rules.enabled().items():
         found = findings[findings["rule"] == name]
-        with st.expander(f"{fx.rule_label(name)}: {fx.plural(len(found), 'finding')}"):
+        with st.expander(f"{style.rule_label(name)}: {style.plural(len(found), 'finding')}"):
             st.markdown(f"> {rule.clause}")
             if found.empty:
                 st.success("No findings under this rule.")

@@ -10,7 +10,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard import figures as fx
+from dashboard.charts import overview as charts
 from dashboard.headlines import headlines
 
 TREND_MONTHS = 12
@@ -43,10 +43,10 @@ def render(view: data.View) -> None:
     st.subheader(f"Monthly trends: {TREND_MONTHS} months to {end:%-d %B %Y}")
     left, right = st.columns(2)
     with left:
-        ui.section(lambda: ui.chart(fx.met_rate_trend(monthly)))
+        ui.section(lambda: ui.chart(charts.met_rate_trend(monthly)))
     with right:
-        ui.section(lambda: ui.chart(fx.items_trend(monthly)))
-    ui.section(lambda: ui.chart(fx.actions_trend(actions)))
+        ui.section(lambda: ui.chart(charts.items_trend(monthly)))
+    ui.section(lambda: ui.chart(charts.actions_trend(actions)))
     st.caption("Trends use the platform and channel filters but always show the twelve months to the end of "
                "the period. The last month may be incomplete.")
 

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard import figures as fx
+from dashboard.charts import response as charts
+from dashboard.charts import style
 
 CAP_HOURS = 24  # three office days; anything slower is one bar
 PICK_LIMIT = 100  # items of each list offered to open at once; a search by item id reaches any other
@@ -36,7 +37,7 @@ def _pickable(breaches: pd.DataFrame, pending: pd.DataFrame, search: str) -> dic
             frame = frame[frame["item_id"].str.contains(search, case=False, regex=False)]
         frames.append(frame.head(PICK_LIMIT))
     both = pd.concat(frames, ignore_index=True)
-    text = (_labels(both["platform"], fx.PLATFORM_LABELS) + " · " + both["item_id"] + " · received "
+    text = (_labels(both["platform"], style.PLATFORM_LABELS) + " · " + both["item_id"] + " · received "
             + both["received_local"].dt.strftime("%-d %b %H:%M"))
     return dict(zip(zip(both["platform"], both["item_id"], strict=True), text, strict=True))
 
@@ -50,8 +51,8 @@ def _lists(view: data.View, breaches: pd.DataFrame, pending: pd.DataFrame) -> No
     }
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(platform_name=_labels(frame["platform"], fx.PLATFORM_LABELS),
-                            channel_name=_labels(frame["channel"], fx.CHANNEL_LABELS),
+        return frame.assign(platform_name=_labels(frame["platform"], style.PLATFORM_LABELS),
+                            channel_name=_labels(frame["channel"], style.CHANNEL_LABELS),
                             category_names=_category_names(view, frame["category_codes"]))
 
     with late_tab:
@@ -100,13 +101,13 @@ def render(view: data.View) -> None:
         view, ("response_status_by_period", {"period": "week"}),
         ("business_hours_distribution", {"cap_hours": CAP_HOURS}), "out_of_hours_by_week", "breaches",
         "pending_queue")
-    ui.section(lambda: ui.chart(fx.response_by_week(weekly)))
+    ui.section(lambda: ui.chart(charts.response_by_week(weekly)))
     left, right = st.columns(2)
     with left:
         opens, closes = ui.office_hours(view)
-        ui.section(lambda: ui.chart(fx.response_hours(hours, CAP_HOURS, closes - opens)))
+        ui.section(lambda: ui.chart(charts.response_hours(hours, CAP_HOURS, closes - opens)))
     with right:
-        ui.section(lambda: ui.chart(fx.out_of_hours(out_of_hours)))
+        ui.section(lambda: ui.chart(charts.out_of_hours(out_of_hours)))
     st.subheader("Late and waiting messages")
     ui.section(lambda: _lists(view, breaches, pending))
 

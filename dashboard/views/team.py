@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.vocab import REPLY_EVENTS
 from dashboard import data, ui
-from dashboard import figures as fx
+from dashboard.charts import team as charts
 
 TEAM = "The whole team"
 
@@ -50,9 +50,9 @@ def render(view: data.View) -> None:
                  practice[practice["actor"] == who])
     left, right = st.columns(2)
     with left:
-        ui.section(lambda: ui.chart(fx.team_workload(shown[0], who)))
+        ui.section(lambda: ui.chart(charts.team_workload(shown[0], who)))
     with right:
-        ui.section(lambda: ui.chart(fx.team_practice(shown[2], shown[1], who)))
+        ui.section(lambda: ui.chart(charts.team_practice(shown[2], shown[1], who)))
     st.subheader("Each member over the period")
     columns = {
         "actor": "Team member (pseudonym)", "replies": "Replies", "decisions": "Actions", "items": "Items handled",

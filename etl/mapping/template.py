@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.policy import Policy
 from core.vocab import CHANNELS, EVENT_LABELS, PLATFORMS, PROTECTED_CHARACTERISTICS, SIGNPOSTS
-from etl.mapping import DEFAULT_MAPPING, FIELD_MAPS, Mapping, load_mapping
+from etl.mapping.schema import DEFAULT_MAPPING, FIELD_MAPS, Mapping, load_mapping
 
 LOG_SHEET = "Moderation log"
 LAST_ROW = 1_048_575  # validations cover the whole sheet, so rows added anywhere get the drop-downs

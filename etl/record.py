@@ -1,0 +1,48 @@
+"""Recording: what a load did, per file (`load_files`) and per run (`load_runs`), inside the load's transaction.
+
+A file's rows are counted as loaded, quarantined or exact duplicates, so its counts add up to what it held;
+the run keeps the totals, whether every expectation passed, and the seconds each step took.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from core.policy import Policy
+
+if TYPE_CHECKING:
+    from etl.load import LoadResult, Steps
+
+
+def record_files(con: duckdb.DuckDBPyConnection, run_id: int, n_files: int) -> tuple[int, int, int, int, int]:
+    """Each file's counts (`load_files`), and the run's: rows in, loaded, quarantined, duplicates, released."""
+    con.execute(
+        """INSERT INTO load_files
+        WITH rows_in AS (SELECT _src, count(*) AS n FROM norm GROUP BY _src),
+        dups AS (SELECT _src, count(*) AS n FROM dup GROUP BY _src),
+        bad AS (SELECT _src, count(DISTINCT _row) AS n FROM fail GROUP BY _src)
+        SELECT $run_id, s.name, s.format, s.hash, coalesce(r.n, 0),
+               coalesce(r.n, 0) - coalesce(d.n, 0) - coalesce(b.n, 0), coalesce(b.n, 0), coalesce(d.n, 0),
+               s.row_stride
+        FROM source_names s LEFT JOIN rows_in r USING (_src) LEFT JOIN dups d USING (_src) LEFT JOIN bad b USING (_src)
+        WHERE s._src < $n_files ORDER BY s._src""",
+        {"run_id": run_id, "n_files": n_files},
+    )
+    row = con.execute(
+        "SELECT sum(rows_in), sum(loaded), sum(quarantined), sum(duplicates) FROM load_files WHERE run_id = $r",
+        {"r": run_id}).fetchone()
+    released = con.execute("SELECT count(*) FROM passing WHERE _released_from IS NOT NULL").fetchone()
+    assert row is not None and released is not None
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), int(released[0])
+
+
+def record_run(con: duckdb.DuckDBPyConnection, policy: Policy, result: LoadResult, started: datetime,
+               gx_success: bool, steps: Steps) -> None:
+    """The run's row, written last, when its end and the seconds of its steps are known."""
+    con.execute("INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [result.run_id, policy.id, started, datetime.now(UTC), result.rows_in, result.loaded,
+                 result.quarantined, result.duplicates, result.released, gx_success, json.dumps(steps.seconds)])

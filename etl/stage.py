@@ -1,0 +1,127 @@
+"""Staging: every source, and the orphans held from earlier runs, as one `stage` of canonical strings.
+
+Sources differ in their columns (names in any case, missing columns, extra ones) and in how a row can fail
+before validation (a line that is not JSON, a value a mapping could not map). Each is read into its own
+table as the source gave it, then shaped alike in SQL, so everything after staging sees one row type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core.policy import Policy
+from core.vocab import CANONICAL_COLUMNS
+from etl import readers
+from etl.readers import quote_ident
+from etl.sources import FrameSource, SourceError
+
+# name, format, content hash, staging table (None: held orphans), row stride (etl.sources.FrameSource)
+Staged = tuple[str, str, str, str | None, int]
+
+
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _column_map(names: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Canonical column → staged column (names matched trimmed and case-insensitively), and the extras."""
+    canon: dict[str, str] = {}
+    extras = []
+    for name in names:
+        key = name.strip().lower()
+        if key in CANONICAL_COLUMNS and key not in canon:
+            canon[key] = name
+        elif not name.startswith("_"):
+            extras.append(name)
+    return canon, extras
+
+
+def _json_of(names: list[str]) -> str:
+    """SQL for the named columns of a row as one JSON object, keyed by their names."""
+    return "to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in names) + "))"
+
+
+def raw_exprs(columns: list[str]) -> tuple[str, str]:
+    """SQL for a staged row as the source gave it (JSON, kept for quarantined rows only) and for its hash,
+    which finds exact duplicates: the source's column names and every value, NULL told apart from ''."""
+    raw_cols = [n for n in columns if not n.startswith("_")]
+    names = hashlib.md5(json.dumps(raw_cols).encode()).hexdigest()  # hex digits only: safe as a literal
+    as_json = _json_of(raw_cols)
+    digest = (f"md5(concat_ws(chr(31), '{names}', "
+              + ", ".join(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), chr(30))" for n in raw_cols) + "))")
+    if "_json_error" in columns:
+        as_json = f"CASE WHEN _json_error IS NULL THEN {as_json} ELSE to_json(struct_pack(line := _line)) END"
+        digest = f"CASE WHEN _json_error IS NULL THEN {digest} ELSE md5(concat_ws(chr(31), 'line', _line)) END"
+    return as_json, digest
+
+
+def _unify_sql(columns: list[str], table: str, index: int) -> str:
+    """A SELECT giving one staged source (its `columns`) the shape of `stage`: canonical strings, raw hash,
+    pre-reasons."""
+    canon, extras = _column_map(columns)
+    extra = _json_of(extras) if extras else "NULL::JSON"
+    cols = ", ".join(f"CAST({quote_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
+                     for c in CANONICAL_COLUMNS)
+    reasons = ("_json_error" if "_json_error" in columns
+               else "_reasons" if "_reasons" in columns else "NULL::VARCHAR")
+    return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {raw_exprs(columns)[1]} AS raw_hash, "
+            f"{extra} AS _extra, CAST({reasons} AS VARCHAR) AS _pre_reason, NULL::BIGINT AS _released_from "
+            f"FROM {table}")
+
+
+def stage_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Path | FrameSource],
+                  failed_files: list[str], errors: list[str]) -> tuple[list[Staged], list[str]]:
+    """Stage every readable source; an unreadable one is reported and skipped, whole. Returns the staged
+    sources (`_src` = position) and one SELECT per source in the shape of `stage`."""
+    staged: list[Staged] = []
+    selects = []
+    for position, source in enumerate(sources):
+        table = f"src_{position}"
+        try:
+            if isinstance(source, FrameSource):
+                readers.stage_frame(con, source, table)
+                name, fmt, digest, stride = source.name, source.format, source.content_hash, source.row_stride
+            else:
+                fmt, digest = readers.stage_file(con, source, table)
+                name, stride = str(source), 1
+        except SourceError as exc:
+            errors.append(str(exc))
+            failed_files.append(str(source.name if isinstance(source, FrameSource) else source))
+            continue
+        selects.append(_unify_sql(columns(con, table), table, len(staged)))
+        staged.append((name, fmt, digest, table, stride))
+    return staged, selects
+
+
+def held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[Staged]) -> str | None:
+    """A SELECT putting orphans held from earlier runs back into the stage, so an item arriving now lets them
+    in; the held sources join `staged`. None when nothing is held."""
+    sources = con.execute(
+        "SELECT DISTINCT source_file FROM quarantine WHERE policy_id = $p AND orphan_only AND released_run_id IS NULL",
+        {"p": policy.id}).fetchall()
+    if not sources:
+        return None
+    base = len(staged)
+    staged.extend((name, "held", "", None, 1) for (name,) in sources)
+    lookup = pd.DataFrame({"policy_id": policy.id, "source_file": [s[0] for s in sources],  # noqa: F841
+                           "_src": range(base, base + len(sources))})
+    con.execute("CREATE TEMP TABLE held_sources AS SELECT * FROM lookup")
+    cols = ", ".join(f"json_extract_string(raw_row, '$.{c}') AS {c}" for c in CANONICAL_COLUMNS)
+    return (f"SELECT l._src, q.row_number, {cols}, q.raw_hash, NULL::JSON, NULL, q.rowid "
+            "FROM quarantine q JOIN held_sources l USING (policy_id, source_file) "
+            "WHERE q.orphan_only AND q.released_run_id IS NULL")
+
+
+def create_stage(con: duckdb.DuckDBPyConnection, selects: list[str], staged: list[Staged]) -> None:
+    """The `stage` view over every staged source, and `source_names`: one row per source, by `_src`."""
+    con.execute("CREATE TEMP VIEW stage AS " + " UNION ALL ".join(selects))
+    source_names = pd.DataFrame({"_src": range(len(staged)), "name": [s[0] for s in staged],  # noqa: F841
+                                 "format": [s[1] for s in staged], "hash": [s[2] for s in staged],
+                                 "row_stride": [s[4] for s in staged]})
+    con.execute("CREATE TEMP TABLE source_names AS SELECT * FROM source_names")
