@@ -14,7 +14,24 @@ import duckdb
 
 from core.policy import Policy
 
-OFFSET_RE = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+# A time's text is ISO 8601 (a date, then optionally a clock time) followed by what names its zone: group 1
+# is that tail, empty for a naive local time. DuckDB's casts are not the judge of the whole text: a cast to
+# TIMESTAMP drops whatever follows the clock (`10:00:00 EST`, `+99:00`, `+01:00:30`) without a word, and a
+# cast to TIMESTAMPTZ takes zone names and abbreviations (`BST` there is Bangladesh's) and any offset.
+ISO_RE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(.*)$"
+# The zone tails that are offsets: `Z`, or ±hh, ±hhmm, ±hh:mm (group 1 the hours, 2 the minutes).
+OFFSET_RE = r"^(?:[Zz]|[+-](\d{2})(?::?(\d{2}))?)$"
+# Tails that name a zone (`EST`, `America/New_York`, `UTC+01:00`, `+01:00[Europe/London]`): refused with
+# their own reason, since a named zone is not an offset the row states. Era and half-day words (`BC`, `PM`)
+# are no zone: such text is just not a timestamp. A name starts with two letters, so a clock in a shape
+# ISO_RE does not take (`2025-07-07T10+01:00`) is not one.
+ZONE_NAME_RE = r"^(?:[+-]\d{2}(?::?\d{2})?)?\[?[A-Za-z][A-Za-z_][A-Za-z0-9_/+:-]*\]?$"
+NOT_ZONES = ("AM", "PM", "AD", "BC")
+# Offsets in use reach ±14:00 (Kiribati's Line Islands); one beyond is a typing or export error.
+MAX_OFFSET_MINUTES = 14 * 60
+# The earliest plausible log time, as an instant: earlier is a placeholder (Excel's 1900-01-01, a zero
+# serial) or a typing error, and a time before 1970 would break the loader's time arithmetic.
+EARLIEST = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
 # A local time as UTC; a local time that occurs twice (the hour repeated when the clocks go back) is read
 # as its first occurrence.
 LOCAL_TO_UTC = ("CREATE TEMP MACRO local_to_utc(ts, tz) AS "
@@ -23,7 +40,13 @@ LOCAL_TO_UTC = ("CREATE TEMP MACRO local_to_utc(ts, tz) AS "
 
 
 def normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> None:
-    """Trim and lower-case values, split categories, parse times in the policy's zone, derive event ids."""
+    """Trim and lower-case values, split categories, parse times in the policy's zone, derive event ids.
+
+    A time is ISO 8601 with `Z`, an offset within ±14:00, or naive (local in the policy's zone), and not
+    before 2000-01-01T00:00:00Z: the bound is on the instant, so a naive time is judged after it is read in
+    the policy's zone. Any other text leaves `n_event_time` NULL, so the row is quarantined as not a time;
+    `time_refusal` says why when the text looked like a time (`named_zone`, `offset_range`, `before_2000`),
+    and `time_zone` holds the text's zone part, for etl.profile's reasons."""
     con.execute(LOCAL_TO_UTC)
     con.execute(
         f"""CREATE TEMP TABLE norm AS
@@ -43,12 +66,36 @@ def normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> 
                 nullif(lower(trim(signposted_to)), '') AS n_signposted_to,
                 nullif(trim(rationale), '') AS n_rationale
             FROM stage),
-        p AS (
+        z AS (
+            SELECT *, CASE WHEN regexp_matches(time_text, '{ISO_RE}') THEN regexp_extract(time_text, '{ISO_RE}', 1)
+                      END AS time_zone
+            FROM t),
+        o AS (  -- an offset's hours and minutes (NULL hours for `Z` and for what is no offset)
+            SELECT *, CAST(nullif(regexp_extract(time_zone, '{OFFSET_RE}', 1), '') AS INTEGER) AS off_h,
+                      coalesce(CAST(nullif(regexp_extract(time_zone, '{OFFSET_RE}', 2), '') AS INTEGER), 0) AS off_m
+            FROM z),
+        f AS (
+            SELECT * EXCLUDE (off_h, off_m),
+                CASE WHEN time_zone = '' THEN 'naive'
+                     WHEN time_zone IN ('Z', 'z') THEN 'offset'
+                     WHEN off_h IS NOT NULL THEN
+                         CASE WHEN off_m > 59 THEN NULL
+                              WHEN off_h * 60 + off_m > {MAX_OFFSET_MINUTES} THEN 'offset_range'
+                              ELSE 'offset' END
+                     WHEN regexp_matches(time_zone, '{ZONE_NAME_RE}') AND upper(time_zone) NOT IN {NOT_ZONES}
+                     THEN 'named_zone' END AS time_form
+            FROM o),
+        i AS (
             SELECT *,
-                CASE WHEN time_text IS NULL THEN NULL
-                     WHEN regexp_matches(time_text, '{OFFSET_RE}') THEN try_cast(time_text AS TIMESTAMPTZ)
-                     ELSE local_to_utc(try_cast(time_text AS TIMESTAMP), $tz) END AS n_event_time
-            FROM t)
+                CASE time_form WHEN 'naive' THEN local_to_utc(try_cast(time_text AS TIMESTAMP), $tz)
+                               WHEN 'offset' THEN try_cast(time_text AS TIMESTAMPTZ) END AS time_instant
+            FROM f),
+        p AS (  -- only a time that passes every rule is a time: a refused one is NULL, its reason in time_refusal
+            SELECT * EXCLUDE (time_form, time_instant),
+                CASE WHEN time_form IN ('named_zone', 'offset_range') THEN time_form
+                     WHEN time_instant < {EARLIEST} THEN 'before_2000' END AS time_refusal,
+                CASE WHEN time_instant >= {EARLIEST} THEN time_instant END AS n_event_time
+            FROM i)
         SELECT * EXCLUDE (event_id),
             coalesce(nullif(trim(event_id), ''),
                      'h-' || left(md5(concat_ws(chr(31), CAST(n_event_time AS VARCHAR), n_event_type, n_platform,

@@ -60,6 +60,14 @@ REASONS: dict[str, tuple[str, str | None]] = {
     "signposted_to_required": ("signposted_to: missing (required for signposted)", None),
     "signposted_to_known": ("signposted_to: unknown value {v}", "n_signposted_to"),
 }
+# A time the text gives but the rules refuse (etl.normalise's `time_refusal`) fails `event_time_parses` like
+# any text that is no time; its reason says which rule, so the sender knows what to change. `{z}` quotes
+# the text's zone part.
+TIME_REFUSALS = {
+    "named_zone": "event_time: named time zones are not accepted; give an offset such as +01:00 or Z: {v}",
+    "offset_range": "event_time: offset {z} is beyond ±14:00: {v}",
+    "before_2000": "event_time: before 2000-01-01, not a plausible log time: {v}",
+}
 
 
 def validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> bool:
@@ -71,11 +79,14 @@ def validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> boo
         columns=["key", "field", "_profile"])
     templates = pd.DataFrame(  # noqa: F841
         [(k, text, col or "") for k, (text, col) in REASONS.items()], columns=["key", "template", "value_col"])
+    refusals = pd.DataFrame(  # noqa: F841
+        [("event_time_parses", k, text) for k, text in TIME_REFUSALS.items()], columns=["key", "refusal", "template"])
     match = " AND ".join(f"p.{c} IS NOT DISTINCT FROM n.{c}" for c in PROFILE_KEY)
     con.execute(
         f"""CREATE TEMP TABLE fail AS
         SELECT n._src, n._row,
-               replace(t.template, '{{v}}', chr(39) || CASE t.value_col
+               replace(replace(coalesce(r.template, t.template), '{{z}}', coalesce(n.time_zone, '')),
+                       '{{v}}', chr(39) || CASE t.value_col
                    WHEN 'time_text' THEN n.time_text WHEN 'n_event_type' THEN n.n_event_type
                    WHEN 'n_platform' THEN n.n_platform WHEN 'n_channel' THEN n.n_channel
                    WHEN 'n_needs_response' THEN n.n_needs_response WHEN 'n_protected' THEN n.n_protected
@@ -86,6 +97,7 @@ def validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> boo
                f.field
         FROM failing f JOIN templates t USING (key) JOIN profiles p USING (_profile)
         JOIN (SELECT * FROM live WHERE _pre_reason IS NULL) n ON {match}
+        LEFT JOIN refusals r ON r.key = t.key AND r.refusal = n.time_refusal
         UNION ALL
         SELECT _src, _row, _pre_reason, 'source' FROM live WHERE _pre_reason IS NOT NULL""",
         {"codes": policy.category_codes},

@@ -1,8 +1,9 @@
 """Staging: every source, and the orphans held from earlier runs, as one `stage` of canonical strings.
 
 Sources differ in their columns (names in any case, missing columns, extra ones) and in how a row can fail
-before validation (a line that is not JSON, a value a mapping could not map). Each is read into its own
-table as the source gave it, then shaped alike in SQL, so everything after staging sees one row type.
+before validation (a line that is not JSON, a row wider than its header, a value a mapping could not map).
+Each is read into its own table as the source gave it (its columns named apart from the loader's own, see
+etl.readers), then shaped alike in SQL, so everything after staging sees one row type.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from core.policy import Policy
 from core.vocab import CANONICAL_COLUMNS
 from etl import readers
-from etl.readers import quote_ident
+from etl.readers import input_name, quote_ident
 from etl.sources import FrameSource, SourceError
 
 # name, format, content hash, staging table (None: held orphans), row stride (etl.sources.FrameSource)
@@ -30,34 +31,41 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def _column_map(names: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Canonical column → staged column (names matched trimmed and case-insensitively), and the extras."""
+    """Canonical column → staged column (input names matched trimmed and case-insensitively), and the staged
+    extras. The loader's own columns are neither."""
     canon: dict[str, str] = {}
     extras = []
     for name in names:
-        key = name.strip().lower()
+        given = input_name(name)
+        if given is None:
+            continue
+        key = given.strip().lower()
         if key in CANONICAL_COLUMNS and key not in canon:
             canon[key] = name
-        elif not name.startswith("_"):
+        else:
             extras.append(name)
     return canon, extras
 
 
-def _json_of(names: list[str]) -> str:
-    """SQL for the named columns of a row as one JSON object, keyed by their names."""
-    return "to_json(struct_pack(" + ", ".join(f"{quote_ident(n)} := {quote_ident(n)}" for n in names) + "))"
+def _json_of(staged: list[str]) -> str:
+    """SQL for the staged input columns of a row as one JSON object, keyed by the input's names."""
+    pairs = ", ".join(f"{quote_ident(input_name(n) or n)} := {quote_ident(n)}" for n in staged)
+    return "to_json(struct_pack(" + pairs + "))"
 
 
 def raw_exprs(columns: list[str]) -> tuple[str, str]:
     """SQL for a staged row as the source gave it (JSON, kept for quarantined rows only) and for its hash,
-    which finds exact duplicates: the source's column names and every value, NULL told apart from ''."""
-    raw_cols = [n for n in columns if not n.startswith("_")]
-    names = hashlib.md5(json.dumps(raw_cols).encode()).hexdigest()  # hex digits only: safe as a literal
+    which finds exact duplicates: the source's column names and every value, NULL told apart from ''. A row
+    that could not be split into fields (`_line`) is its text."""
+    raw_cols = [n for n in columns if input_name(n) is not None]
+    given = [input_name(n) for n in raw_cols]
+    names = hashlib.md5(json.dumps(given).encode()).hexdigest()  # hex digits only: safe as a literal
     as_json = _json_of(raw_cols)
     digest = (f"md5(concat_ws(chr(31), '{names}', "
               + ", ".join(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), chr(30))" for n in raw_cols) + "))")
-    if "_json_error" in columns:
-        as_json = f"CASE WHEN _json_error IS NULL THEN {as_json} ELSE to_json(struct_pack(line := _line)) END"
-        digest = f"CASE WHEN _json_error IS NULL THEN {digest} ELSE md5(concat_ws(chr(31), 'line', _line)) END"
+    if "_line" in columns:
+        as_json = f"CASE WHEN _line IS NULL THEN {as_json} ELSE to_json(struct_pack(line := _line)) END"
+        digest = f"CASE WHEN _line IS NULL THEN {digest} ELSE md5(concat_ws(chr(31), 'line', _line)) END"
     return as_json, digest
 
 
@@ -68,8 +76,7 @@ def _unify_sql(columns: list[str], table: str, index: int) -> str:
     extra = _json_of(extras) if extras else "NULL::JSON"
     cols = ", ".join(f"CAST({quote_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
                      for c in CANONICAL_COLUMNS)
-    reasons = ("_json_error" if "_json_error" in columns
-               else "_reasons" if "_reasons" in columns else "NULL::VARCHAR")
+    reasons = "_pre" if "_pre" in columns else "NULL::VARCHAR"
     return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {raw_exprs(columns)[1]} AS raw_hash, "
             f"{extra} AS _extra, CAST({reasons} AS VARCHAR) AS _pre_reason, NULL::BIGINT AS _released_from "
             f"FROM {table}")
