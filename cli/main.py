@@ -25,6 +25,10 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _say(message: str) -> None:
+    typer.echo(f"modaudit: {message}", err=True)
+
+
 def _policy(policy_id: str):
     from core.policy import PolicyError, get_policy
 
@@ -41,12 +45,22 @@ def load(
     policy: PolicyOption,
     mapping: Annotated[Path | None, typer.Option(help="Column mapping (TOML) for a team sheet or tool export.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    policy_change: Annotated[bool, typer.Option(
+        "--policy-change", help="Load a file already loaded under another policy, on purpose.")] = False,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait while another process holds the warehouse.")] = 120,
 ) -> None:
     """Load moderation logs: valid rows into the warehouse, bad rows into the quarantine with reasons."""
+    from core import warehouse
     from etl.load import load_sources
+    from etl.pseudonym import PseudonymKeyError, load_key
     from etl.sources import FrameSource, SourceError
 
     preset = _policy(policy)
+    try:  # before any file is read: nothing is created beside a --db that cannot be a warehouse
+        warehouse.check_path(db, write=True)
+    except warehouse.WarehouseError as exc:
+        raise _fail(str(exc), 1) from None
     sources: list[Path | FrameSource] = []
     errors: list[str] = []
     if mapping is not None:
@@ -57,10 +71,27 @@ def load(
                 sources.append(read_mapped(f, mapping, preset))
             except (SourceError, ValueError) as exc:
                 errors.append(str(exc))
+    elif not any(f.exists() for f in files):
+        errors += [f"{f}: no such file" for f in files]
     else:
         sources.extend(files)
+    if not sources:  # nothing to load: leave the warehouse (or its absence) and the key as they are
+        for err in errors:
+            typer.echo(f"modaudit: {err}", err=True)
+        raise typer.Exit(1)
+    try:
+        load_key(db)
+    except PseudonymKeyError as exc:
+        raise _fail(str(exc), 1) from None
     progress = _progress_printer() if sys.stderr.isatty() and not as_json else None
-    result, load_errors = load_sources(db, preset, sources, progress=progress)
+    try:  # a load that meets the lock fails as it opens the warehouse, before it has read or written anything
+        result, load_errors = warehouse.waiting_for_lock(
+            db, lambda: load_sources(db, preset, sources, progress=progress, allow_policy_change=policy_change),
+            wait, _say)
+    except warehouse.WarehouseBusy as exc:
+        raise _fail(f"{exc}, or give a longer --wait", 1) from None
+    except (warehouse.WarehouseError, PseudonymKeyError) as exc:
+        raise _fail(str(exc), 1) from None
     errors += load_errors
     for err in errors:
         typer.echo(f"modaudit: {err}", err=True)
@@ -101,6 +132,9 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json", help="Print the SPEC §5 JSON object.")] = False,
 ) -> None:
     """Headline figures, response target and governance findings for one policy."""
+    import duckdb
+
+    from core import warehouse
     from queries import Scope
     from queries.summary import render_table, summary_from_db
 
@@ -108,7 +142,18 @@ def summary(
     if not db.exists():
         raise _fail(f"{db}: no such warehouse; load a file first with `modaudit load FILE --db {db} --policy {policy}`")
     scope = Scope(policy=preset.id, date_from=_day(date_from), date_to=_day(date_to))
-    result = summary_from_db(db, preset, scope, _aware(as_of, preset.timezone))
+    try:
+        warehouse.check_path(db, write=False)
+        result = summary_from_db(db, preset, scope, _aware(as_of, preset.timezone))
+    except warehouse.WarehouseError as exc:
+        raise _fail(str(exc), 1) from None
+    except duckdb.CatalogException:  # a DuckDB file that no load has written to
+        raise _fail(f"{db} is not a modaudit warehouse (it has no moderation tables); load a file into it "
+                    f"first with `modaudit load FILE --db {db} --policy {policy}`", 1) from None
+    except duckdb.Error as exc:
+        busy = warehouse.lock_holder(exc)
+        raise _fail(f"the warehouse {db} is held by {busy}; try again once that load has finished" if busy
+                    else f"{db} could not be read: {warehouse.error_line(exc)}", 1) from None
     typer.echo(json.dumps(result) if as_json else render_table(result, preset))
 
 
@@ -139,32 +184,81 @@ def generate(
     from demo.generate import generate_log
     from demo.write import write_log
 
+    if out.suffix.lower() not in (".csv", ".jsonl", ".parquet"):  # before a year of events is generated
+        raise _fail(f"{out}: unknown format {out.suffix or '(no extension)'!r}; give a name ending in .csv, "
+                    ".jsonl or .parquet")
     try:
         frame = generate_log(_policy(policy), days=days, seed=seed, start=_day(start), daily_items=daily_items,
                              bad_fraction=bad_fraction)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_log(frame, out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_log(frame, out)
+    except OSError as exc:
+        raise _fail(f"{out} cannot be written ({exc.strerror or exc}); give another path", 1) from None
     typer.echo(f"wrote {len(frame)} events to {out}")
 
 
 @app.command()
-def upgrade(db: DbOption) -> None:
+def upgrade(
+    db: DbOption,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait while another process holds the warehouse.")] = 120,
+) -> None:
     """Bring a warehouse written by an earlier release up to this release's schema, in place."""
     from core import warehouse
 
-    if not db.is_file():
+    if not db.exists():
         raise _fail(f"there is no warehouse at {db}")
-    con = warehouse.connect(db)
+
+    def upgrade_it() -> int:
+        con = warehouse.connect(db)
+        try:
+            # Migrations would add our tables to any DuckDB file: only a warehouse is upgraded.
+            found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' "
+                                "AND database_name = current_database()").fetchone()
+            if not found or not found[0]:
+                raise warehouse.WarehouseError(f"{db} is not a modaudit warehouse (a DuckDB file no load has "
+                                               "written to); give the path of a warehouse")
+            return warehouse.upgrade(con)
+        finally:
+            con.close()
+
     try:
-        was = warehouse.upgrade(con)
-    finally:
-        con.close()
+        warehouse.check_path(db, write=True)
+        was = warehouse.waiting_for_lock(db, upgrade_it, wait, _say)
+    except warehouse.WarehouseBusy as exc:
+        raise _fail(f"{exc}, or give a longer --wait", 1) from None
+    except warehouse.WarehouseError as exc:
+        raise _fail(str(exc), 1) from None
     now = warehouse.SCHEMA_VERSION
     if was > now:
         raise _fail(f"{db} is at schema {was}, written by a later release than this one (schema {now})")
     typer.echo(f"{db}: schema {was} -> {now}" if was < now else f"{db}: already at schema {now}")
+
+
+@app.command()
+def unload(
+    run_id: Annotated[int, typer.Argument(help="The load run to undo (the run number `load` printed).")],
+    db: DbOption,
+    policy: PolicyOption,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait while another process holds the warehouse.")] = 120,
+) -> None:
+    """Undo one load run: its events and quarantine rows go, the items they touched are derived again."""
+    from core import warehouse
+    from etl.unload import UnloadError, unload_run
+
+    preset = _policy(policy)
+    try:
+        warehouse.check_path(db, write=True)
+        result = warehouse.waiting_for_lock(db, lambda: unload_run(db, preset, run_id), wait, _say)
+    except warehouse.WarehouseBusy as exc:
+        raise _fail(f"{exc}, or give a longer --wait", 1) from None
+    except (warehouse.WarehouseError, UnloadError) as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(result.line())
 
 
 @app.command()
@@ -173,6 +267,12 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
 ) -> None:
     """Serve the dashboard over a warehouse."""
+    from core.warehouse import WarehouseError, check_path
+
+    try:  # a missing file is fine: the dashboard explains how to load one
+        check_path(db, write=False)
+    except WarehouseError as exc:
+        raise _fail(str(exc), 1) from None
     app_path = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
            "--server.headless", "true", "--", "--db", str(db.resolve())]
@@ -183,3 +283,25 @@ def dashboard(
 
 
 register(app)
+
+
+def main() -> None:
+    """The installed `modaudit` command (pyproject's script): `app`, with a usage error as one line on stderr
+    (the option or value at fault, and where help is) instead of Typer's boxed panel, so that a script's log
+    holds one line per failure whatever went wrong. Typer carries its own copy of click, whose exceptions all
+    derive from the public `typer.TyperException`; a usage error is one that names its command (`ctx`)."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and hasattr(exc, "show"):
+            exc.show()  # bare `modaudit`: the help, as Typer gives it
+        else:
+            message = " ".join(exc.format_message().split())
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            typer.echo(f"modaudit: {message}{hint}", err=True)
+        code = exc.exit_code
+    except typer.Abort:
+        typer.echo("modaudit: interrupted", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

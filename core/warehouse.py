@@ -6,11 +6,14 @@ load holds the lock (DuckDB allows one read-write process per file).
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -166,6 +169,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE load_files ADD COLUMN row_stride INTEGER DEFAULT 1;
     UPDATE load_files SET row_stride = 100 WHERE format LIKE '% via %';
     """,
+    # 12: when a run was undone (etl.unload): its events and quarantine rows are gone, but the run and its
+    # files stay in the history, so what was loaded and then taken back remains auditable. NULL: in force.
+    """
+    ALTER TABLE load_runs ADD COLUMN undone_at TIMESTAMPTZ;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -174,13 +182,128 @@ MEMORY_LIMIT_ENV = "MODAUDIT_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
+T = TypeVar("T")
+
+# Bytes 8-12 of every DuckDB database file; what else a --db may turn out to be, by its first bytes.
+DUCKDB_MAGIC = b"DUCK"
+OTHER_FORMATS = {b"SQLite format 3\x00": "a SQLite database", b"\x1f\x8b": "gzip-compressed",
+                 b"PK\x03\x04": "a zip archive or Office document", b"PAR1": "a Parquet file"}
+
+
+class WarehouseError(Exception):
+    """A warehouse path that cannot be used, as one sentence naming the file and what to do about it: the
+    command line prints it as its one line on stderr, the dashboard as its message."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process still held the warehouse's file lock when the wait ran out."""
+
+    def __init__(self, path: Path | str, holder: str, waited_s: float) -> None:
+        super().__init__(f"the warehouse {path} is still held by {holder} after {waited_s:g} s; "
+                         "try again once that process has finished")
+        self.holder = holder
+
+
 def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """DuckDB would otherwise take 80% of the machine's memory for a big load; past the limit it spills to
-    disk beside the warehouse, so a 10M-event load fits on a small server (set MODAUDIT_MEMORY_LIMIT)."""
+    disk beside the warehouse, so a 10M-event load fits on a small server (set MODAUDIT_MEMORY_LIMIT).
+    Extension auto-install and auto-load are off: opening a SQLite file (or a query naming an extension's
+    function) would otherwise make DuckDB download and run an extension from the internet."""
     con = duckdb.connect(str(db_path), read_only=read_only,
-                         config={"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)})
+                         config={"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
+                                 "autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def lock_holder(exc: BaseException) -> str | None:
+    """Who holds the file lock, when `exc` is DuckDB's lock conflict ("PID n", from its message, or "another
+    process"); None for any other error, which waiting would not cure."""
+    text = str(exc)
+    if not isinstance(exc, duckdb.IOException) or "Could not set lock" not in text:
+        return None
+    found = re.search(r"\(PID (\d+)\)", text)
+    return f"PID {found.group(1)}" if found else "another process"
+
+
+def error_line(exc: BaseException) -> str:
+    """DuckDB's own message as one line, without its "IO Error: " prefix or its hints on later lines."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return re.sub(r"^[A-Za-z ]+ Error: ", "", first)
+
+
+def _is_being_created(path: Path) -> bool:
+    """A file too short for DuckDB's header can be a warehouse another load is creating this instant: that
+    load holds DuckDB's (fcntl) lock on it, which a probe for a shared lock meets."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe's own lock
+    return False
+
+
+def check_path(db_path: Path | str, write: bool) -> None:
+    """Refuse a --db that cannot be a warehouse before anything is opened or created beside it (DuckDB, the
+    pseudonym key): a folder, a file that is not a DuckDB database, a read-only file, or a new file where none
+    can be made. A DuckDB file is recognised by its header, so no lock is needed. A missing file passes when
+    `write` (a load creates it); readers say "no warehouse" themselves."""
+    path = Path(db_path)
+    if path.is_dir():
+        raise WarehouseError(f"{path} is a folder, not a modaudit warehouse; give the path of a .duckdb file")
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise WarehouseError(f"{path} cannot be read ({exc.strerror}); check its permissions") from None
+        if head[8:12] != DUCKDB_MAGIC and not (write and len(head) < 12 and _is_being_created(path)):
+            what = next((name for magic, name in OTHER_FORMATS.items() if head.startswith(magic)),
+                        "empty" if not head else "not a DuckDB database")
+            raise WarehouseError(f"{path} is not a modaudit warehouse (it is {what}); give the path of a "
+                                 "warehouse, or a new file name to start one")
+        if write and not os.access(path, os.W_OK):
+            raise WarehouseError(f"{path} is read-only; make it writable, or load into a copy of it")
+        return
+    if not write:
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise WarehouseError(f"{path} cannot be created: {folder} is a file, not a folder; give another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise WarehouseError(f"{path} cannot be created: the folder {folder} is read-only; give another path")
+
+
+def waiting_for_lock(db_path: Path | str, attempt: Callable[[], T], wait_s: float, say: Callable[[str], None],
+                     poll_s: float = 0.2) -> T:
+    """`attempt()` (which opens the warehouse read-write first thing), again while another process holds the
+    file (a load, the dashboard's reader), for up to `wait_s`. DuckDB lets one process write a file and
+    refuses the rest at once; a load started beside another one, or while the dashboard reads, should queue
+    behind it instead of failing. `say` is told once who it waits for. Raises WarehouseBusy when the wait runs
+    out; any other DuckDB I/O failure is a WarehouseError naming the file."""
+    deadline = time.monotonic() + wait_s
+    told = False
+    while True:
+        try:
+            return attempt()
+        except duckdb.IOException as exc:
+            holder = lock_holder(exc)
+            if holder is None:
+                raise WarehouseError(f"the warehouse {db_path} could not be opened or written ({error_line(exc)}); "
+                                     "check the path, its folder and the free space") from None
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(db_path, holder, wait_s) from None
+            if not told:
+                say(f"waiting for the warehouse {db_path}, held by {holder}")
+                told = True
+            time.sleep(poll_s)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -210,8 +333,8 @@ def reader(db_path: Path | str, attempts: int = 40, wait_s: float = 0.25) -> Ite
         try:
             con = connect(db_path, read_only=True)
             break
-        except duckdb.IOException:
-            if attempt == attempts - 1:
+        except duckdb.IOException as exc:
+            if attempt == attempts - 1 or lock_holder(exc) is None:  # only a lock is worth waiting out
                 raise
             time.sleep(wait_s)
     try:

@@ -56,13 +56,26 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
     Sized for tens of millions of events: the items are written in passes of ITEMS_PER_PASS (`_derive_items`),
     so the joins that fetch their messages and replies fit DuckDB's memory limit whatever the load's size
     (one pass over a large load's items runs out of memory within the default limit)."""
+    con.execute("CREATE TEMP TABLE touched_keys AS SELECT DISTINCT item_key FROM events "
+                "WHERE policy_id = $p AND run_id = $run AND item_key IS NOT NULL", {"p": policy.id, "run": run_id})
+    con.execute("CREATE TEMP TABLE account_days AS SELECT local_date(cl.cal, event_time) AS day "
+                "FROM events CROSS JOIN calendar_lists($p) cl "
+                "WHERE policy_id = $p AND run_id = $run AND item_id IS NULL", {"p": policy.id, "run": run_id})
+    refresh_touched(con, policy)
+
+
+def refresh_touched(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    """Recompute the items in the temp table `touched_keys` from the events the warehouse holds now, and the
+    daily action counts of their receipt days and of the days in `account_days` (account events naming no
+    item); drops both. A load names the items and days its run brought; an unload (etl.unload) those whose
+    events it took away, and an item left without its message is then gone from `items`, as it would be had
+    those events never loaded. One refresh for both, so the two can never derive an item differently."""
     con.execute(
         """CREATE TEMP TABLE touched AS
-        SELECT item_key, (row_number() OVER (ORDER BY item_key) - 1) // $per_pass AS pass
-        FROM (SELECT DISTINCT item_key FROM events WHERE policy_id = $p AND run_id = $run AND item_key IS NOT NULL)""",
-        {"p": policy.id, "run": run_id, "per_pass": ITEMS_PER_PASS})
-    # The days whose action counts this run changes: its items' receipt days before and after the refresh
-    # (an earlier message may move an item to another day), and its account events' own days.
+        SELECT item_key, (row_number() OVER (ORDER BY item_key) - 1) // $per_pass AS pass FROM touched_keys""",
+        {"per_pass": ITEMS_PER_PASS})
+    # The days whose action counts change: the items' receipt days before and after the refresh (an earlier
+    # message may move an item to another day), and the account events' own days.
     con.execute("CREATE TEMP TABLE stale_days AS SELECT received_date AS day FROM items "
                 "WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)", {"p": policy.id})
     con.execute("DELETE FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)",
@@ -74,13 +87,12 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
         """INSERT INTO stale_days
         SELECT received_date FROM items WHERE policy_id = $p AND item_key IN (SELECT item_key FROM touched)
         UNION ALL
-        SELECT local_date(cl.cal, event_time) FROM events CROSS JOIN calendar_lists($p) cl
-        WHERE policy_id = $p AND run_id = $run AND item_id IS NULL""", {"p": policy.id, "run": run_id})
+        SELECT day FROM account_days""", {"p": policy.id})
     con.execute("DELETE FROM daily_actions WHERE policy_id = $p AND day IN (SELECT day FROM stale_days)",
                 {"p": policy.id})
     con.execute("INSERT INTO daily_actions SELECT * FROM action_counts "
                 "WHERE policy_id = $p AND day IN (SELECT DISTINCT day FROM stale_days)", {"p": policy.id})
-    con.execute("DROP TABLE touched; DROP TABLE stale_days")
+    con.execute("DROP TABLE touched; DROP TABLE stale_days; DROP TABLE touched_keys; DROP TABLE account_days")
 
 
 def _derive_items(con: duckdb.DuckDBPyConnection, policy: Policy, number: int) -> None:

@@ -64,8 +64,10 @@ class Steps:
 
 
 def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSource],
-                 now: datetime | None = None, progress: Progress | None = None) -> tuple[LoadResult, list[str]]:
-    """Load sources into the warehouse in one transaction; returns the counts and per-file errors."""
+                 now: datetime | None = None, progress: Progress | None = None,
+                 allow_policy_change: bool = False) -> tuple[LoadResult, list[str]]:
+    """Load sources into the warehouse in one transaction; returns the counts and per-file errors. A file
+    already loaded under another policy is refused unless `allow_policy_change` says it is meant."""
     steps = Steps(progress)
     now = now or datetime.now(UTC)
     started = datetime.now(UTC)
@@ -79,6 +81,8 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         steps.start("reading")
         validate.start_import()
         staged, selects = stage.stage_sources(con, sources, result.failed_files, errors)
+        if not allow_policy_change:
+            staged, selects = _refuse_other_policy(con, policy, staged, selects, result.failed_files, errors)
         if not staged:
             return result, errors
         n_files = len(staged)
@@ -122,4 +126,28 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         raise
     finally:
         con.close()
+
+
+def _refuse_other_policy(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[stage.Staged],
+                         selects: list[str], failed_files: list[str],
+                         errors: list[str]) -> tuple[list[stage.Staged], list[str]]:
+    """Refuse, whole and in one line each, the staged files already loaded under another policy: the same log
+    given with the wrong `--policy` must not become a second organisation's data. The files kept are numbered
+    again from 0, as the steps after staging number the sources by position."""
+    other = record.loaded_under_other_policy(con, policy, [s[2] for s in staged])
+    if not other:
+        return staged, selects
+    kept: list[stage.Staged] = []
+    kept_selects: list[str] = []
+    for source, select in zip(staged, selects, strict=True):
+        if source[2] in other:
+            was, run = other[source[2]]
+            errors.append(f"{source[0]}: already loaded under policy {was} (run {run}); "
+                          f"load it for {policy.id} on purpose with --policy-change")
+            failed_files.append(source[0])
+            continue
+        # Only the position (an int) is formatted in; the select is the stage's own.
+        kept_selects.append(f"SELECT {len(kept)} AS _src, * EXCLUDE (_src) FROM ({select})")  # noqa: S608
+        kept.append(source)
+    return kept, kept_selects
 

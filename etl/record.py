@@ -18,6 +18,21 @@ if TYPE_CHECKING:
     from etl.load import LoadResult, Steps
 
 
+def loaded_under_other_policy(con: duckdb.DuckDBPyConnection, policy: Policy,
+                              hashes: list[str]) -> dict[str, tuple[str, int]]:
+    """Content hash → (policy, first run) for the files among `hashes` that a run still in force loaded under
+    another policy and none under this one. Duplicates are found per policy, so the same file given with the
+    wrong `--policy` would otherwise load all over again as another organisation's log (SPEC §1); a file
+    already loaded under this policy too is a reload, all duplicates; an undone run no longer counts."""
+    rows = con.execute(
+        """SELECT f.content_hash, arg_min(r.policy_id, r.run_id), min(r.run_id)
+        FROM load_files f JOIN load_runs r USING (run_id)
+        WHERE list_contains($hashes, f.content_hash) AND r.undone_at IS NULL
+        GROUP BY f.content_hash
+        HAVING NOT bool_or(r.policy_id = $p)""", {"hashes": hashes, "p": policy.id}).fetchall()
+    return {digest: (other, int(run)) for digest, other, run in rows}
+
+
 def record_files(con: duckdb.DuckDBPyConnection, run_id: int, n_files: int) -> tuple[int, int, int, int, int]:
     """Each file's counts (`load_files`), and the run's: rows in, loaded, quarantined, duplicates, released."""
     con.execute(
@@ -43,6 +58,7 @@ def record_files(con: duckdb.DuckDBPyConnection, run_id: int, n_files: int) -> t
 def record_run(con: duckdb.DuckDBPyConnection, policy: Policy, result: LoadResult, started: datetime,
                gx_success: bool, steps: Steps) -> None:
     """The run's row, written last, when its end and the seconds of its steps are known."""
-    con.execute("INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO load_runs (run_id, policy_id, started_at, finished_at, rows_in, loaded, quarantined, "
+                "duplicates, released, gx_success, step_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [result.run_id, policy.id, started, datetime.now(UTC), result.rows_in, result.loaded,
                  result.quarantined, result.duplicates, result.released, gx_success, json.dumps(steps.seconds)])

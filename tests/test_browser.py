@@ -40,7 +40,8 @@ AXE_RUN = f"""async () => {{
     const result = await axe.run(document, {{runOnly: {{type: 'tag',
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}}}});
     return result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-        .flatMap(v => v.nodes.filter(n => !own(v, n)).map(n => v.id + ': ' + n.target.join(' ') + ' ' + n.html.slice(0, 100)));
+        .flatMap(v => v.nodes.filter(n => !own(v, n))
+            .map(n => v.id + ': ' + n.target.join(' ') + ' ' + n.html.slice(0, 100)));
 }}"""
 
 
