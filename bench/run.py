@@ -114,7 +114,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
 
 def bench_env() -> dict[str, str]:
     """A fixed pseudonym key, so no key file is written and every run pseudonymises alike."""
-    return {**os.environ, "MODAUDIT_PSEUDONYM_KEY": "modaudit-bench"}
+    return {**os.environ, "MODAUDIT_PSEUDONYM_KEY": "modaudit-bench-pseudonym-key-0001"}
 
 
 def generate(policy: str, out: Path, start: date, days: int, daily_items: int) -> tuple[Row, int]:

@@ -49,6 +49,9 @@ def load(
         "--policy-change", help="Load a file already loaded under another policy, on purpose.")] = False,
     wait: Annotated[float, typer.Option(
         "--wait", min=0, help="Seconds to wait while another process holds the warehouse.")] = 120,
+    keep_column: Annotated[list[str] | None, typer.Option(
+        "--keep-column", metavar="NAME",
+        help="Store this extra input column in events.extra (repeatable); others are not stored.")] = None,
 ) -> None:
     """Load moderation logs: valid rows into the warehouse, bad rows into the quarantine with reasons."""
     from core import warehouse
@@ -86,7 +89,8 @@ def load(
     progress = _progress_printer() if sys.stderr.isatty() and not as_json else None
     try:  # a load that meets the lock fails as it opens the warehouse, before it has read or written anything
         result, load_errors = warehouse.waiting_for_lock(
-            db, lambda: load_sources(db, preset, sources, progress=progress, allow_policy_change=policy_change),
+            db, lambda: load_sources(db, preset, sources, progress=progress, allow_policy_change=policy_change,
+                                     keep_columns=keep_column or ()),
             wait, _say)
     except warehouse.WarehouseBusy as exc:
         raise _fail(f"{exc}, or give a longer --wait", 1) from None
@@ -261,21 +265,186 @@ def unload(
     typer.echo(result.line())
 
 
+AccountOption = Annotated[str, typer.Option(
+    "--account", help="The member of the public as PLATFORM:ACCOUNT_ID, the raw id they give (e.g. x:12345).")]
+WaitOption = Annotated[float, typer.Option(
+    "--wait", min=0, help="Seconds to wait while another process holds the warehouse.")]
+
+
+def _rights_failure(exc: BaseException) -> typer.Exit:
+    """The expected failures of the three rights commands, as their one line: a busy, missing or foreign
+    warehouse, an unknown or malformed account, a missing or wrong key, a file that cannot be written."""
+    from core import warehouse
+
+    if isinstance(exc, warehouse.WarehouseBusy):
+        return _fail(f"{exc}, or give a longer --wait", 1)
+    if isinstance(exc, OSError):
+        return _fail(f"{getattr(exc, 'filename', '')}: cannot be written ({exc.strerror or exc})", 1)
+    return _fail(str(exc), 1)
+
+
+@app.command("subject-access")
+def subject_access(
+    db: DbOption,
+    policy: PolicyOption,
+    account: AccountOption,
+    out: Annotated[Path, typer.Option("--out", help="The report: FILE.json or FILE.xlsx (written mode 0600).")],
+    wait: WaitOption = 120,
+) -> None:
+    """UK GDPR subject access: everything held on one member of the public, written to a file, and logged."""
+    from core import warehouse
+    from etl import erase
+    from etl.pseudonym import PseudonymKeyError, load_key
+    from queries.subject_access import gather, write_report
+
+    preset = _policy(policy)
+    if out.suffix.lower() not in (".json", ".xlsx"):
+        raise _fail(f"--out {out}: give a name ending in .json or .xlsx")
+    try:
+        subject = erase.parse_account(account)
+    except erase.RightsError as exc:
+        raise _fail(str(exc)) from None
+
+    def answer() -> int:
+        found = erase.subject_of(db, account)
+        con = erase.open_warehouse(db, load_key(db))
+        try:
+            report = gather(con, preset, found.pseudonym, found.platform, found.account_id)
+            if report["rows"]:
+                write_report(report, out)
+            erase.log_use(con, "subject-access", preset, found.pseudonym, report["rows"],
+                          {"out": out.name if report["rows"] else None,
+                           **{part: len(report[part]) for part in ("messages", "events_on_messages",
+                                                                   "account_events", "findings", "quarantine")}})
+        finally:
+            con.close()
+        if not report["rows"] and "erased_at" in report["subject"]:
+            raise erase.RightsError(f"account {found.raw} was erased at {report['subject']['erased_at']}: nothing "
+                                    "is held on it")
+        if not report["rows"]:
+            raise erase.RightsError(f"no account {found.raw} in this warehouse for policy {preset.id}: nothing is "
+                                    "held on it (check the platform and the id as the log gives it)")
+        return int(report["rows"])
+
+    try:
+        warehouse.check_path(db, write=True)
+        rows = warehouse.waiting_for_lock(db, answer, wait, _say)
+    except (warehouse.WarehouseError, erase.RightsError, PseudonymKeyError, OSError) as exc:
+        raise _rights_failure(exc) from None
+    typer.echo(f"wrote {rows} rows held on {subject[0]}:{subject[1]} to {out}")
+
+
+@app.command()
+def erase(
+    db: DbOption,
+    policy: PolicyOption,
+    account: AccountOption,
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking to confirm.")] = False,
+    wait: WaitOption = 120,
+) -> None:
+    """UK GDPR erasure: remove one member of the public's messages, events and quarantined rows, keep them out
+    of later loads, and log it."""
+    from core import warehouse
+    from etl import erase as rights
+    from etl.pseudonym import PseudonymKeyError, load_key
+
+    preset = _policy(policy)
+    try:
+        rights.parse_account(account)
+    except rights.RightsError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        warehouse.check_path(db, write=True)
+        subject = rights.subject_of(db, account)
+        key = load_key(db)
+        if not yes:
+            plan = warehouse.waiting_for_lock(db, lambda: rights.preview_erase(db, preset, subject, key), wait, _say)
+            if plan.rows and not typer.confirm(
+                    f"erase {subject.raw} ({subject.pseudonym}): {plan.messages} messages, {plan.events} events and "
+                    f"{plan.quarantined} quarantined rows?", default=False, err=True):
+                raise _fail("nothing erased", 1)
+        result = warehouse.waiting_for_lock(db, lambda: rights.erase_account(db, preset, subject, key), wait, _say)
+    except (warehouse.WarehouseError, rights.RightsError, PseudonymKeyError) as exc:
+        raise _rights_failure(exc) from None
+    typer.echo(result.line())
+
+
+@app.command()
+def retention(
+    db: DbOption,
+    policy: PolicyOption,
+    apply: Annotated[bool, typer.Option("--apply", help="Remove what is past the retention period.")] = False,
+    wait: WaitOption = 120,
+) -> None:
+    """Show (with --apply, remove) events and quarantined rows past the policy's retention_months, and list
+    safeguarding copies kept past G7's limit; logged either way."""
+    from core import warehouse
+    from etl.erase import RightsError
+    from etl.erase import retention as run_retention
+
+    preset = _policy(policy)
+    try:
+        warehouse.check_path(db, write=True)
+        result = warehouse.waiting_for_lock(db, lambda: run_retention(db, preset, apply), wait, _say)
+    except (warehouse.WarehouseError, RightsError) as exc:
+        raise _rights_failure(exc) from None
+    for line in result.lines(preset):
+        typer.echo(line)
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether `host` is this computer only: localhost, or an address in 127.0.0.0/8 or ::1."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @app.command()
 def dashboard(
     db: DbOption,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    host: Annotated[str, typer.Option(
+        help="Address to listen on. Without --auth only this computer's own (loopback) addresses.")] = "127.0.0.1",
+    auth_file: Annotated[Path | None, typer.Option(
+        "--auth", help="Sign-in settings and roles (TOML: [auth], [roles], optional [staff]); without it, "
+                       "local mode: no sign-in, this computer only.")] = None,
 ) -> None:
-    """Serve the dashboard over a warehouse."""
+    """Serve the dashboard over a warehouse: local mode, or with sign-in and roles (--auth FILE)."""
     from core.warehouse import WarehouseError, check_path
 
+    if auth_file is None and not _is_loopback(host):
+        raise _fail(f"--host {host} would let other computers open the dashboard without sign-in; give --auth FILE "
+                    "(README, 'Sign-in and roles') or leave --host out", 2)
+    if auth_file is not None:
+        from dashboard.auth import AuthFileError, load_auth_file
+
+        try:  # a bad file is one line here, not a failed sign-in in someone's browser
+            load_auth_file(auth_file)
+        except AuthFileError as exc:
+            raise _fail(str(exc), 2) from None
     try:  # a missing file is fine: the dashboard explains how to load one
         check_path(db, write=False)
     except WarehouseError as exc:
         raise _fail(str(exc), 1) from None
     app_path = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    # Loopback by default: 127.0.0.1 is IPv4 only, so http://[::1]:PORT is not served (browsers fall back from
+    # "localhost" to 127.0.0.1). Streamlit reads the [auth] table from the auth file itself (secrets.files);
+    # the app reads the roles from it (`--auth` after `--`). MODAUDIT_AUTH is dropped in local mode, so the
+    # mode is the one this command line says.
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port),
-           "--server.headless", "true", "--", "--db", str(db.resolve())]
+           "--server.address", host, "--server.headless", "true"]
+    app_args = ["--", "--db", str(db.resolve())]
+    if auth_file is not None:
+        cmd += ["--secrets.files", str(auth_file.resolve())]
+        app_args += ["--auth", str(auth_file.resolve())]
+    else:
+        os.environ.pop("MODAUDIT_AUTH", None)
+    cmd += app_args
     # Streamlit reads .streamlit/config.toml from its working directory: run it from the project root. It
     # replaces this process, so a kill or Ctrl-C reaches the server itself.
     os.chdir(app_path.parent.parent)

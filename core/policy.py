@@ -125,6 +125,14 @@ class Policy(_Strict):
     response_target_working_days: int = Field(gt=0, le=20)
     response_target_clause: str
     pseudonymise_actors: bool = True
+    # SPEC §7: message text and rationales lose e-mail addresses, phone numbers, NHS numbers and postcodes at
+    # load; `store_text = false` keeps no message text at all (rationales are still kept, redacted).
+    redact_text: bool = True
+    store_text: bool = True
+    # How long the log is kept, in months counted back from the latest event (`modaudit retention`). None
+    # keeps everything: no published policy of the three states a period for the moderation log, and a
+    # period the organisation never chose must not delete its evidence.
+    retention_months: int | None = Field(None, gt=0, le=1200)
     office_hours: OfficeHours
     violation_categories: dict[str, str] = Field(min_length=1)
     handling_categories: dict[str, str]

@@ -34,6 +34,21 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("event_time", "event_type", "platform")
 
+PLATFORM_LABELS: dict[str, str] = {
+    "x": "X (Twitter)", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn",
+    "youtube": "YouTube", "tiktok": "TikTok", "threads": "Threads", "other": "Other",
+}
+CHANNEL_LABELS: dict[str, str] = {
+    "comment": "Comment", "reply": "Reply", "mention": "Mention", "direct_message": "Direct message",
+}
+
+
+def rule_label(rule: str) -> str:
+    """'G5_not_signposted' → 'G5 · Not signposted': the one way a rule is named to a person."""
+    number, _, words = rule.partition("_")
+    return f"{number} · {words.replace('_', ' ').capitalize()}" if words else rule
+
+
 EVENT_LABELS: dict[str, str] = {
     "message_received": "Message received", "response_sent": "Reply sent", "categorised": "Categorised",
     "reviewed_no_action": "Reviewed, no action", "warning_sent": "Warning sent",

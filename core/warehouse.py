@@ -174,6 +174,33 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE load_runs ADD COLUMN undone_at TIMESTAMPTZ;
     """,
+    # 13: the fingerprint of the pseudonym key the warehouse was made with (a keyed hash of a constant, never
+    # the key): a load with another key would make new pseudonyms and split every account's history.
+    """
+    CREATE TABLE warehouse_key (fingerprint VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL);
+    """,
+    # 14: how many e-mail addresses, phone numbers, NHS numbers and postcodes each load redacted from message
+    # text and rationales (a JSON object by kind), shown on the Data quality page.
+    """
+    ALTER TABLE load_runs ADD COLUMN redactions JSON;
+    """,
+    # 15: the UK GDPR rights. `erased_accounts` keeps a tombstone per erased account (its pseudonym and when,
+    # nothing else), so loading its source file again does not bring it back; `rights_log` records every use
+    # of subject-access, erase and retention (who, when, what, how many rows), appended to and never changed.
+    """
+    CREATE TABLE erased_accounts (
+        policy_id VARCHAR NOT NULL, account VARCHAR NOT NULL, erased_at TIMESTAMPTZ NOT NULL);
+    CREATE TABLE rights_log (
+        "at" TIMESTAMPTZ NOT NULL, by_user VARCHAR NOT NULL, command VARCHAR NOT NULL, policy_id VARCHAR,
+        subject VARCHAR, rows_affected BIGINT, detail JSON);
+    """,
+    # 16: which later run resolved a quarantined row, and the event that loaded in its place (etl.checks): a
+    # refused row loaded once corrected, or its corrected form took its place in the file. The quarantine
+    # the pages show and count is the rows no load has resolved; the resolved ones stay, for the audit.
+    """
+    ALTER TABLE quarantine ADD COLUMN resolved_run_id INTEGER;
+    ALTER TABLE quarantine ADD COLUMN resolved_event_id VARCHAR;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -208,12 +235,26 @@ def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConn
     """DuckDB would otherwise take 80% of the machine's memory for a big load; past the limit it spills to
     disk beside the warehouse, so a 10M-event load fits on a small server (set MODAUDIT_MEMORY_LIMIT).
     Extension auto-install and auto-load are off: opening a SQLite file (or a query naming an extension's
-    function) would otherwise make DuckDB download and run an extension from the internet."""
+    function) would otherwise make DuckDB download and run an extension from the internet. A writer first
+    makes the files it will create private (`private_files`)."""
+    if not read_only:
+        private_files()
     con = duckdb.connect(str(db_path), read_only=read_only,
                          config={"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
                                  "autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+def private_files() -> None:
+    """Narrow this process's umask so that whatever DuckDB creates from here on (the warehouse, its .wal, the
+    folder it spills to) is readable by its owner alone (SPEC §7: mode 0600): they hold every pseudonym and
+    message. DuckDB makes the .wal afresh at the first write after each checkpoint, at moments of its own, so a
+    umask set only around `duckdb.connect` would miss it; the narrowing therefore stays for the rest of the
+    writer's process, which has nothing to create for other users. Files that exist already keep their mode.
+    The umask is narrowed before it is read back, so no other thread creates a file under a cleared one."""
+    was = os.umask(0o077)
+    os.umask(was | 0o077)
 
 
 def lock_holder(exc: BaseException) -> str | None:
@@ -324,6 +365,23 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> int:
     was = migrate(con)
     con.execute("COMMIT")
     return was
+
+
+@contextmanager
+def owned(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection one command owns: whatever fails inside (an error, a kill signal's exception,
+    Ctrl-C), its open transaction is rolled back, so the warehouse is as it was; the connection is always
+    closed, so the file's lock is never held past the command."""
+    try:
+        yield con
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:  # no transaction was open yet
+            pass
+        raise
+    finally:
+        con.close()
 
 
 @contextmanager

@@ -6,13 +6,16 @@ never blocks a load for longer than its queries take. A page reads its tables in
 `summaries`): a fresh connection costs its opening, the macros and cold buffers, which a page paid once
 per table before. Results are cached per warehouse *state* (the file's size and modification time), so a
 finished load shows at once and nothing stale is served.
+
+Every function here checks the user's roles (`dashboard.auth`) before it reads: the capability each named
+query needs, for the session running (`auth.current()`) or the view it was given (`View.access`, captured
+when the page was drawn, for a download made after it). A request crafted for a page outside a user's
+navigation still reaches nothing.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,12 +32,15 @@ import streamlit as st
 import queries
 from core.macros import ensure_macros, install_macros
 from core.policy import Policy, get_policy
+from core.pseudonym import existing_key, pseudonym
 from core.vocab import HATE_CATEGORY
-from core.warehouse import SCHEMA_VERSION, reader
-from queries import Scope, governance
+from core.warehouse import SCHEMA_VERSION, WarehouseError, check_path, reader
+from dashboard import auth
+from queries import Scope, access_log, export, governance
 from queries.summary import build_summary, default_as_of
 
 CACHE_TTL_S = 600
+STAFF_PREFIX = "staff"  # what the load puts before a staff member's pseudonym (etl.write.pseudonym_maps)
 READERS = 2  # cursors a page's queries run on at once (_in_parallel)
 T = TypeVar("T")
 # A named query for `tables`: its name, or its name and the parameters it takes beyond the view's.
@@ -43,6 +49,11 @@ Request = str | tuple[str, dict[str, Any]]
 
 class NoWarehouse(Exception):
     """The warehouse file is missing or holds no loaded data yet."""
+
+
+class NotAWarehouse(NoWarehouse):
+    """The path names something that is not a DuckDB warehouse (a folder, a text file, a SQLite database):
+    telling the reader a load is being written, as a failed open would, sends them waiting for nothing."""
 
 
 class OutdatedWarehouse(Exception):
@@ -77,6 +88,7 @@ class View:
     first_day: date
     last_day: date
     items: int  # in the scope the shell read it for (the empty-state check); derived views keep it
+    access: auth.Access = auth.LOCAL  # who is looking: app.py sets it from the signed-in user on every run
 
     def params(self, **extra: Any) -> dict[str, Any]:
         return {**self.scope.params(self.policy.timezone), "as_of": self.as_of, "hate_category": HATE_CATEGORY,
@@ -102,7 +114,9 @@ def _run(db: str, version: tuple[int, int, int], name: str, params: dict[str, An
 
 
 def run(db: str, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    """A named query's result for the warehouse as it is now (cached until the next load)."""
+    """A named query's result for the warehouse as it is now (cached until the next load), if the session's
+    roles reach it (auth.Forbidden otherwise, before the warehouse is opened)."""
+    auth.require_query(auth.current(), name)
     return _run(db, stamp(db), name, params)
 
 
@@ -153,7 +167,10 @@ def tables(view: View, *requests: Request) -> list[pd.DataFrame]:
     all its tables at once: every connection starts with cold buffers, so each query on a connection of its
     own reads the events again from the file, and the opening and the macros are paid once instead of per
     table (a page's queries cost about a third less together)."""
-    return _tables(view.db, stamp(view.db), _requests(view, requests))
+    pairs = _requests(view, requests)
+    for name, _params in pairs:
+        auth.require_query(view.access, name)
+    return _tables(view.db, stamp(view.db), pairs)
 
 
 def _requests(view: View, requests: Sequence[Request]) -> tuple[tuple[str, dict[str, Any]], ...]:
@@ -182,7 +199,12 @@ class PolicyData:
 
 def loaded_policies(db: str) -> list[PolicyData]:
     """Policies with at least one item in the warehouse; raises NoWarehouse when there are none, and
-    OutdatedWarehouse when its schema is not the one the queries read (a page would fail on a column)."""
+    OutdatedWarehouse when its schema is not the one the queries read (a page would fail on a column), and
+    NotAWarehouse when the file is not a DuckDB database at all (checked by its header, without a lock)."""
+    try:
+        check_path(db, write=False)
+    except WarehouseError as exc:
+        raise NotAWarehouse(str(exc)) from None
     try:
         frame = run(db, "warehouse_policies", {})
     except duckdb.CatalogException as exc:  # a file that was never loaded into has no tables
@@ -214,6 +236,7 @@ def _scope_state(db: str, version: tuple[int, int, int], scope_json: str) -> tup
 def scope_state(db: str, scope: Scope) -> tuple[datetime | None, int]:
     """The default as-of time (SPEC §2: the policy's latest event in the warehouse) and how many items the
     scope holds (a page with none shows the empty state instead), read on one connection."""
+    auth.require(auth.current(), auth.FRAME)
     return _scope_state(db, stamp(db), scope.model_dump_json())
 
 
@@ -238,7 +261,10 @@ def summaries(views: Sequence[View], tables_view: View | None = None,
     `requests` over `tables_view` (as `tables`), all read on one connection: the Overview compares two
     periods beside its trends, and each connection costs its opening, its macros and cold buffers."""
     first = views[0]
+    auth.require(first.access, auth.OVERVIEW)
     pairs = _requests(tables_view or first, requests)
+    for name, _params in pairs:
+        auth.require_query(first.access, name)
     return _summaries(first.db, stamp(first.db), tuple(v.scope.model_dump_json() for v in views), first.as_of,
                       pairs)
 
@@ -266,23 +292,56 @@ def _governance(db: str, version: tuple[int, int, int], scope_json: str, as_of: 
 def governance_review(view: View) -> Governance:
     """Findings and moderator consistency, every rule's query on cursors of one connection at once, G8
     worked out once for both (its findings are rows of its table)."""
+    auth.require(view.access, auth.EVIDENCE)
     return _governance(view.db, stamp(view.db), view.scope.model_dump_json(), view.as_of)
 
 
-def export_findings(frame: pd.DataFrame, suffix: str) -> bytes:
-    """The findings as a downloadable file (.csv or .xlsx), written by the governance module's exporter."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"findings{suffix}"
-        governance.export_findings(frame, path)
-        return path.read_bytes()
+def export_findings(view: View, frame: pd.DataFrame, suffix: str) -> bytes:
+    """The findings as a downloadable file (.csv or .xlsx) as `queries.export` lays it out: the page's words
+    and local times, and an About block naming the organisation, period, filters and as-of time of `view`
+    (made in memory: nothing of the warehouse is left in a temporary file). Made when the button is clicked,
+    so this is where the download is logged, as the user who drew the page."""
+    auth.require(view.access, auth.EVIDENCE)
+    auth.record(view.access, view.db, "download", "Governance review", f"findings ({suffix.lstrip('.')})",
+                len(frame))
+    return export.findings_bytes(frame, view.policy, view.scope, view.as_of, suffix)
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV for a download button: UTF-8 with a BOM so that Excel reads accents and emoji, and
-    no cell that Excel would evaluate."""
-    buf = io.StringIO()
-    frame.map(governance.neutralise).to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8-sig")
+def csv_bytes(view: View, frame: pd.DataFrame, kind: str) -> bytes:
+    """A Data quality table (`kind`: loads, checks or quarantine) as CSV for a download button, with plain
+    headers and an About block (`queries.export`): every cell quoted, none that Excel would evaluate. Logged
+    as a download when the button is clicked."""
+    auth.require(view.access, auth.QUALITY)
+    auth.record(view.access, view.db, "download", "Data quality", f"{kind} (csv)", len(frame))
+    return export.data_quality_csv(kind, frame, view.policy, view.as_of)
+
+
+def own_member(view: View) -> str | None:
+    """The signed-in user's name in the team columns as the load wrote it, for "You" on the Team page: their
+    staff name (the auth file's `[staff]`) pseudonymised as the load does it (`core.pseudonym`, the
+    warehouse's key, the same trimming), or as given where the policy keeps staff names. None without a staff
+    name or without the key (nothing then is marked "You"; a made-up key would match nobody)."""
+    staff = (view.access.staff or "").strip()
+    if not staff:
+        return None
+    if not view.policy.pseudonymise_actors:
+        return staff
+    key = existing_key(Path(view.db))
+    return pseudonym(key, STAFF_PREFIX, staff) if key else None
+
+
+def access_entries(view: View) -> pd.DataFrame:
+    """The access log beside the warehouse, latest first (auditors and administrators only). Not cached: it
+    grows with every page anyone opens, and reading it is one small SQLite query."""
+    auth.require(view.access, auth.ACCESS_LOG)
+    return access_log.entries(view.db)
+
+
+def access_log_csv(view: View, frame: pd.DataFrame) -> bytes:
+    """The access log as CSV for its download button, the download itself logged first."""
+    auth.require(view.access, auth.ACCESS_LOG)
+    auth.record(view.access, view.db, "download", "Access log", "access log (csv)", len(frame))
+    return frame.to_csv(index=False).encode("utf-8")
 
 
 def warehouse_path(argv: list[str]) -> str | None:

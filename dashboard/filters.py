@@ -15,9 +15,8 @@ from datetime import date, timedelta
 import streamlit as st
 
 from core.policy import get_policy
-from core.vocab import CHANNELS, PLATFORMS
+from core.vocab import CHANNEL_LABELS, CHANNELS, PLATFORM_LABELS, PLATFORMS
 from dashboard import data
-from dashboard.charts.style import CHANNEL_LABELS, PLATFORM_LABELS
 
 DEFAULT_DAYS = 91  # a quarter: long enough for monthly trends, short enough to be "the period"
 QUERY_KEYS = ("policy", "from", "to", "platform", "channel")

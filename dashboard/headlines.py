@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dashboard.charts.style import hours_text, percent
+from dashboard.charts.decisions import AUTHOR_REMOVAL, TEAM_REMOVALS  # one meaning of "removed" (SPEC §5)
+from dashboard.charts.style import REPLY_TIME_LABEL, half_up, percent, percent_points, reply_time_text
 
 DeltaColour = Literal["normal", "inverse", "off"]
 
@@ -51,7 +52,7 @@ def _delta(change: float | None, singular: str, plural: str | None = None, decim
     """'+102 on the previous period', '-1 point', 'no change'; None when there is nothing to compare."""
     if change is None:
         return None
-    shown = round(change, decimals)
+    shown = half_up(change, decimals)
     if shown == 0:
         return "no change"
     return f"{shown:+,.{decimals}f} {singular if abs(shown) == 1 else plural or singular}"
@@ -83,22 +84,27 @@ def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headli
         count("Needing a reply", lambda s: s["items"]["needs_response"], "off",
               "Messages that asked for, or needed, an answer from the team."),
         Headline("Answered on time", percent(rate),
-                 None if rate is None or rate_before is None else _delta((rate - rate_before) * 100, "point", "points"),
+                 None if rate is None or rate_before is None
+                 else _delta(percent_points(rate) - percent_points(rate_before), "point", "points"),
                  "normal", f"Replies by the end of the same or next working day, as a share of those due "
                            f"({response['met']:,} on time, {response['breached']:,} late, "
                            f"{response['pending']:,} not yet due)."),
-        Headline("Typical reply time", hours_text(median),
+        Headline(REPLY_TIME_LABEL, reply_time_text(median),
                  None if median is None or median_before is None
-                 else _delta(median - median_before, "office hours", decimals=1),
-                 "inverse", "Median office hours (on working days) from a message arriving to the first reply."),
-        count("Posts hidden or deleted", lambda s: _actions(s, "hidden", "deleted"), "off",
-              "Posts the team hid or deleted (not counting authors who removed their own post)."),
+                 else _delta(half_up(median, 1) - half_up(median_before, 1), "office hours", decimals=1),
+                 "inverse", "Half of the replies came within this many office hours (on working days) of the "
+                            "message arriving; the same figure as on Response times."),
+        count("Removals by the team", lambda s: _actions(s, *TEAM_REMOVALS), "off",
+              "Posts the team hid or deleted, counted as actions (a post hidden and then deleted is two). "
+              f"Authors who took their own post down are not counted: {_actions(now, AUTHOR_REMOVAL):,} "
+              "in this period."),
         count("Accounts blocked", lambda s: _actions(s, "account_blocked"), "off",
               "Accounts blocked from the organisation's pages."),
         Headline("Reported to platform / police", f"{platform:,} / {police:,}", reports_delta, "off",
                  "Reports to the social-media platform, and to the police."),
         count("Posts and accounts with findings", _subjects, "inverse",
               "Posts and accounts with at least one decision the published policy does not support (rules "
-              "G1–G7, as `modaudit summary` lists them), each counted once. The Governance review counts "
-              "findings, so a post found under two rules is two there, and adds moderator consistency (G8)."),
+              "G1–G7, as `modaudit summary` lists them), each counted once even when found under two rules. "
+              "The Governance review counts each rule's posts and accounts the same way, and adds moderator "
+              "consistency (G8)."),
     ]

@@ -9,7 +9,9 @@ sentence for the reader (the traceback goes to the server log, where an administ
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import duckdb
@@ -17,14 +19,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.vocab import CHANNEL_LABELS, PLATFORM_LABELS
 from dashboard import data
-from dashboard.charts.style import CHANNEL_LABELS, PLATFORM_LABELS, category_labels, event_label
+from dashboard.charts.decisions import decision_labels
+from dashboard.charts.style import category_labels, event_label, percent
 
 log = logging.getLogger("modaudit.dashboard")
 VIEW_KEY = "view"
 EMPTY = ("No items for these filters. Widen the date range, or clear the platform and channel filters, "
          "in the sidebar.")
 ROW_PX = 35  # Streamlit's dataframe row height
+MISSING = "—"  # an empty cell: Streamlit would write "None"
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -68,9 +73,37 @@ def chart(fig: go.Figure, alt: str | None = None) -> None:
     st.plotly_chart(fig, config=CHART_CONFIG, theme=None, alt=alt or fig.layout.title.text)
 
 
-def percent_column(label: str) -> Any:
-    """A share (0–1) shown as a whole percentage."""
-    return st.column_config.NumberColumn(label, format="percent", step=0.01)
+@dataclass(frozen=True)
+class PercentColumn:
+    """A column of shares (0–1) that `table` writes with `style.percent`, the formatter every sentence uses.
+    Streamlit's own "percent" format cuts 20/41 down to 48% where the text beside it says 49%."""
+
+    label: str
+
+
+def percent_column(label: str) -> PercentColumn:
+    """A share (0–1) shown as a whole percentage, rounded half-up as everywhere else (SPEC §5)."""
+    return PercentColumn(label)
+
+
+def _blank_missing(values: pd.Series) -> pd.Series:
+    """Text cells with nothing in them show a dash rather than the word 'None'."""
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return values
+    return values.astype(object).map(lambda v: MISSING if v is None or v is pd.NA
+                                     or (isinstance(v, float) and math.isnan(v)) else v)
+
+
+def table_frame(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+    """The cells `table` shows: only `columns`, shares written by `style.percent`, empty text cells a dash.
+    Separate from `table` so that what a reader sees can be tested without a browser."""
+    shown = frame[list(columns)].copy()
+    for name, spec in columns.items():
+        if isinstance(spec, PercentColumn):
+            shown[name] = [MISSING if pd.isna(v) else percent(v) for v in shown[name]]
+        else:
+            shown[name] = _blank_missing(shown[name])
+    return shown
 
 
 def local_note(view: data.View) -> str:
@@ -84,18 +117,20 @@ def office_hours(view: data.View) -> tuple[float, float]:
 
 
 def category_text(view: data.View, codes: Iterable[str] | None) -> str:
-    """Category codes in the policy's own words, for a table cell."""
-    labels = category_labels(view.policy)
+    """Category codes in the policy's own words, for a table cell beside what was done: without the outcome
+    a label may promise ("(not removed)"), which a hidden post's row would contradict."""
+    labels = decision_labels(category_labels(view.policy))
     return "; ".join(labels.get(c, c) for c in (codes if codes is not None else []))
 
 
 def table(frame: pd.DataFrame, columns: dict[str, Any], *, max_height: int | None = None) -> None:
     """A dataframe showing only `columns` (name → label or st.column_config), without the index, no taller
     than its rows (or `max_height`, after which it scrolls)."""
-    config = {name: (st.column_config.Column(spec) if isinstance(spec, str) else spec)
+    config = {name: (st.column_config.Column(spec) if isinstance(spec, str)
+                     else st.column_config.TextColumn(spec.label) if isinstance(spec, PercentColumn) else spec)
               for name, spec in columns.items()}
     height: int | Literal["auto"] = "auto" if max_height is None else min(max_height, ROW_PX * (len(frame) + 1) + 3)
-    st.dataframe(frame[list(columns)], column_config=config, hide_index=True, height=height)
+    st.dataframe(table_frame(frame, columns), column_config=config, hide_index=True, height=height)
 
 
 def timeline(view: data.View, platform: str, item_id: str) -> None:

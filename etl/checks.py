@@ -3,7 +3,7 @@
 An event id used again for a different event, an event whose item has no message yet (an orphan, held in
 quarantine until its message arrives), a reply earlier than its message: each needs the other rows of the
 load, and the warehouse, so they run after validation (which judges each row alone), on the rows still
-passing.
+passing. Last, a row refused before and refused again is set aside as a duplicate (`refused_again`).
 """
 
 from __future__ import annotations
@@ -66,3 +66,21 @@ def cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
                || ' is earlier than its message_received at ' || CAST(k.received_at AS VARCHAR), 'event_time'
         FROM candidates c JOIN known_items k ON k.platform = c.n_platform AND k.item_id = c.n_item_id
         WHERE c.n_event_type = 'response_sent' AND c.n_event_time < k.received_at""")
+    refused_again(con)
+
+
+def refused_again(con: duckdb.DuckDBPyConnection) -> None:
+    """A row the quarantine holds already (etl.normalise `earlier`, `same`) and refused again for the same
+    reasons is counted with the exact duplicates: its quarantine row stands, and a second one would say the
+    same. It is judged with the rest, not set aside beforehand, because what refused it may have changed
+    since: its sheet row's other cells corrected (a mapped row's reasons are its row's, not the event's), its
+    item's message loaded. Only once every check has run is it known to fail again, and why; refused for
+    other reasons, it is quarantined anew and its old row resolved (etl.write.resolve_quarantine)."""
+    con.execute(
+        """CREATE TEMP TABLE again AS
+        WITH now AS (SELECT _src, _row, list(reason ORDER BY reason) AS reasons FROM fail GROUP BY ALL)
+        SELECT DISTINCT e._src, e._row FROM earlier e JOIN now USING (_src, _row) JOIN quarantine q ON q.rowid = e.q_row
+        WHERE e.same AND q.reasons = now.reasons""")
+    con.execute("INSERT INTO dup SELECT _src, _row FROM again")
+    con.execute("DELETE FROM fail WHERE (_src, _row) IN (SELECT (_src, _row) FROM again)")
+    con.execute("DELETE FROM candidates WHERE (_src, _row) IN (SELECT (_src, _row) FROM again)")

@@ -21,7 +21,7 @@ from core import warehouse
 from core.macros import install_macros
 from core.policy import Policy
 from etl import checks, derive, normalise, profile, record, stage, validate, write
-from etl.pseudonym import load_key
+from etl.pseudonym import check_key, load_key, record_key
 from etl.sources import FrameSource
 
 Progress = Callable[[str], None]
@@ -65,9 +65,10 @@ class Steps:
 
 def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSource],
                  now: datetime | None = None, progress: Progress | None = None,
-                 allow_policy_change: bool = False) -> tuple[LoadResult, list[str]]:
+                 allow_policy_change: bool = False, keep_columns: Sequence[str] = ()) -> tuple[LoadResult, list[str]]:
     """Load sources into the warehouse in one transaction; returns the counts and per-file errors. A file
-    already loaded under another policy is refused unless `allow_policy_change` says it is meant."""
+    already loaded under another policy is refused unless `allow_policy_change` says it is meant. Input
+    columns beyond the canonical ones are stored only when named in `keep_columns` (or by a mapping)."""
     steps = Steps(progress)
     now = now or datetime.now(UTC)
     started = datetime.now(UTC)
@@ -75,12 +76,12 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
     errors: list[str] = []
     db_path.parent.mkdir(parents=True, exist_ok=True)
     key = load_key(db_path)
-    con = warehouse.connect(db_path)
-    try:
+    with warehouse.owned(warehouse.connect(db_path)) as con:
+        check_key(con, key)  # before the schema or anything else is touched: another key changes nothing
         warehouse.upgrade(con)
         steps.start("reading")
         validate.start_import()
-        staged, selects = stage.stage_sources(con, sources, result.failed_files, errors)
+        staged, selects = stage.stage_sources(con, sources, result.failed_files, errors, keep_columns, key)
         if not allow_policy_change:
             staged, selects = _refuse_other_policy(con, policy, staged, selects, result.failed_files, errors)
         if not staged:
@@ -91,12 +92,14 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         # whole inserts in memory.
         con.execute("SET preserve_insertion_order = false")
         con.execute("BEGIN")
+        record_key(con, key)
         derive.register_policy(con, policy)
         run_row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM load_runs").fetchone()
         run_id = int(run_row[0]) if run_row else 1
         held = stage.held_orphans_sql(con, policy, staged)
         stage.create_stage(con, selects + ([held] if held else []), staged)
         steps.start("normalising")
+        write.pseudonym_maps(con, policy, key)
         normalise.normalise(con, policy, now)
         normalise.duplicates(con, policy)
         steps.start("importing Great Expectations")  # what is left of it: it began on a thread when reading
@@ -118,14 +121,6 @@ def load_sources(db_path: Path, policy: Policy, sources: Sequence[Path | FrameSo
         con.execute("COMMIT")
         loaded.failed_files = result.failed_files
         return loaded, errors
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
-    finally:
-        con.close()
 
 
 def _refuse_other_policy(con: duckdb.DuckDBPyConnection, policy: Policy, staged: list[stage.Staged],

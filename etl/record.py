@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from core.policy import Policy
+from etl.redact import KINDS
 
 if TYPE_CHECKING:
     from etl.load import LoadResult, Steps
@@ -59,6 +60,19 @@ def record_run(con: duckdb.DuckDBPyConnection, policy: Policy, result: LoadResul
                gx_success: bool, steps: Steps) -> None:
     """The run's row, written last, when its end and the seconds of its steps are known."""
     con.execute("INSERT INTO load_runs (run_id, policy_id, started_at, finished_at, rows_in, loaded, quarantined, "
-                "duplicates, released, gx_success, step_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "duplicates, released, gx_success, step_seconds, redactions) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [result.run_id, policy.id, started, datetime.now(UTC), result.rows_in, result.loaded,
-                 result.quarantined, result.duplicates, result.released, gx_success, json.dumps(steps.seconds)])
+                 result.quarantined, result.duplicates, result.released, gx_success, json.dumps(steps.seconds),
+                 json.dumps(redactions(con))])
+
+
+def redactions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many of each kind (etl.redact.KINDS) the load took out of the text and rationales it stored, in
+    events and quarantine alike; not the exact duplicates (nothing of them is stored) nor the held orphans
+    let in (counted by the run that first held them). Every run records it, zeros included: a run with
+    `redactions` stored its held rows pseudonymised (etl.stage.held_orphans_sql)."""
+    sums = ", ".join(f'coalesce(sum(_redacted."{kind}"), 0)' for kind in KINDS)
+    row = con.execute(f"SELECT {sums} FROM live "  # noqa: S608  (the kinds are the loader's own constants)
+                      "WHERE _released_from IS NULL AND _redacted IS NOT NULL").fetchone()
+    return {kind: int(n) for kind, n in zip(KINDS, row or (0,) * len(KINDS), strict=True)}

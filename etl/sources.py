@@ -31,3 +31,7 @@ class FrameSource:
     format: str
     frame: pd.DataFrame
     row_stride: int = 1
+    # Extra columns of the frame (beyond the canonical ones) that its mapping names: kept in `extra`, and those
+    # of them the mapping marks identifying are pseudonymised like accounts (SPEC §7).
+    keep: tuple[str, ...] = ()
+    identifying: tuple[str, ...] = ()

@@ -54,8 +54,7 @@ def unload_run(db_path: Path, policy: Policy, run_id: int, now: datetime | None 
     """Undo load run `run_id` of `policy` in one transaction: all of it or, on any failure, none of it."""
     if not db_path.is_file():
         raise UnloadError(f"{db_path}: no such warehouse")
-    con = warehouse.connect(db_path)
-    try:
+    with warehouse.owned(warehouse.connect(db_path)) as con:
         # Migrations would add our tables to any DuckDB file: only a warehouse is upgraded and unloaded from.
         found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'load_runs' "
                             "AND database_name = current_database()").fetchone()
@@ -66,14 +65,6 @@ def unload_run(db_path: Path, policy: Policy, run_id: int, now: datetime | None 
         result = _unload(con, policy, run_id, now or datetime.now(UTC))
         con.execute("COMMIT")
         return result
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
-    finally:
-        con.close()
 
 
 def _check_run(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> None:
@@ -115,6 +106,8 @@ def _unload(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, now: da
     con.execute("DELETE FROM events WHERE rowid IN (SELECT r FROM gone)")
     con.execute("DELETE FROM quarantine WHERE policy_id = $p AND run_id = $run", params)
     con.execute("UPDATE quarantine SET released_run_id = NULL WHERE policy_id = $p AND released_run_id = $run", params)
+    con.execute("UPDATE quarantine SET resolved_run_id = NULL, resolved_event_id = NULL "
+                "WHERE policy_id = $p AND resolved_run_id = $run", params)  # refused again, until loaded again
     derive.refresh_touched(con, policy)
     con.execute("UPDATE load_runs SET undone_at = $now WHERE run_id = $run", {"now": now, "run": run_id})
     con.execute("DROP TABLE gone")

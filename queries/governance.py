@@ -226,6 +226,14 @@ def _two_proportion(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
     return z, math.erfc(abs(z) / math.sqrt(2))
 
 
+def _percent(share: float) -> str:
+    """A share as a whole percentage rounded half-up (SPEC §5), as the dashboard writes it beside this text;
+    a format spec would round 0.125 to 12%."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return f"{(Decimal(repr(float(share))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
 def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:
     """G8 rows of `consistency` that are findings, in the shape of the other rules' findings."""
     import pandas as pd
@@ -235,8 +243,9 @@ def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:
         "subject": "moderator:" + hits["moderator"],
         "platform": None, "item_id": None, "account": None,
         "evidence_event_ids": hits["evidence_event_ids"], "evidence_times": hits["evidence_times"],
-        "detail": [f"{r.category}: removed {r.removed} of {r.decided} decided items ({r.removal_rate:.0%}) against "
-                   f"{r.rest_removed} of {r.rest_decided} ({r.rest_removal_rate:.0%}) for the rest of the team; "
+        "detail": [f"{r.category}: removed {r.removed} of {r.decided} decided items ({_percent(r.removal_rate)}) "
+                   f"against {r.rest_removed} of {r.rest_decided} ({_percent(r.rest_removal_rate)}) for the rest "
+                   "of the team; "
                    f"two-proportion z = {r.z:.2f}, p = {r.p_value:.2g}" for r in hits.itertuples()],
     })
 
@@ -265,33 +274,25 @@ def neutralise(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def export_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Findings as flat text cells: evidence lists joined with '; ', times in ISO 8601 UTC, every text
-    cell neutralised (`neutralise`), so the audit pack is safe to open in a spreadsheet."""
-    flat = df.copy()
-    flat["evidence_event_ids"] = flat["evidence_event_ids"].map(lambda ids: "; ".join(map(str, ids)))
-    flat["evidence_times"] = flat["evidence_times"].map(
-        lambda ts: "; ".join(t.isoformat() for t in ts))
-    return flat.astype(object).map(neutralise)
+def export_frame(df: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Findings as the audit export shows them (`queries.export.findings_table`: plain headers, local
+    times, labels instead of codes), every text cell neutralised (`neutralise`), so the pack is safe to
+    open in a spreadsheet and reads like the page it came from."""
+    from queries.export import findings_table
+
+    return findings_table(df, policy).map(neutralise)
 
 
-def export_findings(df: pd.DataFrame, path: Path | str) -> Path:
-    """Write findings with their evidence for an audit pack: `.csv` (UTF-8 with BOM, so Excel reads emoji
-    and accents) or `.xlsx` (one `findings` sheet; xlsxwriter told never to turn text into formulas or links)."""
-    import pandas as pd
+def export_findings(df: pd.DataFrame, path: Path | str, policy: Policy, scope: Scope,
+                    as_of: datetime | None) -> Path:
+    """Write findings with their evidence for an audit pack, `.csv` or `.xlsx` (laid out as
+    `queries.export` says: an About block recording the organisation, period, filters, as-of time and
+    release, then the table), readable by its owner alone (SPEC §7)."""
+    from queries.export import findings_bytes, write_private
 
     path = Path(path)
-    flat = export_frame(df)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        flat.to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
-            flat.to_excel(writer, sheet_name="findings", index=False)
-            sheet = writer.sheets["findings"]
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, len(flat), len(flat.columns) - 1)
-    else:
-        raise ValueError(f"{path}: export to .csv or .xlsx, not {path.suffix or 'no extension'!r}")
-    return path
+    try:
+        payload = findings_bytes(df, policy, scope, as_of, path.suffix)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return write_private(path, payload)

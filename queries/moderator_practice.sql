@@ -1,6 +1,8 @@
 -- Practice per team member (pseudonym) per local week of the work: warnings sent and how many were
 -- followed up by the as-of time (one of $follow_up_types on the same item, or account_blocked of its
 -- author, after the warning), and decisions of $decision_types taken with and without a written rationale.
+-- `days`: how many days of the week lie inside the chosen dates (range_days: fewer for a part week, 0 for a
+-- week after them, when work on items received in range went on).
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of,
 -- $follow_up_types (list), $decision_types (list).
 WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy),
@@ -20,7 +22,8 @@ SELECT coalesce(s.actor, 'not recorded') AS actor,
        count(*) FILTER (WHERE w.followed_up) AS warnings_followed_up,
        count(*) FILTER (WHERE list_contains($decision_types, s.event_type)) AS decisions,
        count(*) FILTER (WHERE list_contains($decision_types, s.event_type)
-                        AND nullif(trim(s.rationale), '') IS NOT NULL) AS decisions_with_rationale
+                        AND nullif(trim(s.rationale), '') IS NOT NULL) AS decisions_with_rationale,
+       range_days($policy, week_start, week_start + 7, $received_from, $received_before) AS days
 FROM scoped s
 LEFT JOIN warnings w ON w.event_id = s.event_id
 CROSS JOIN zone

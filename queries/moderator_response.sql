@@ -1,6 +1,7 @@
 -- Response performance per team member who sent an item's first reply, per local week of receipt: items
 -- met and breached against the target (SPEC §2, at the as-of time) and the median office hours to reply.
 -- Items still unanswered belong to nobody and are left out (the team's weekly figures include them).
+-- `days`: how many days of the week lie inside the chosen dates (range_days: fewer for a part week).
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of.
 WITH s AS (
     SELECT coalesce(e.actor, 'not recorded') AS actor,
@@ -14,7 +15,8 @@ WITH s AS (
 SELECT actor, week_start,
        count(*) FILTER (WHERE status = 'met') AS met,
        count(*) FILTER (WHERE status = 'breached') AS breached,
-       median(hours) AS median_hours
+       median(hours) AS median_hours,
+       range_days($policy, week_start, week_start + 7, $received_from, $received_before) AS days
 FROM s
 GROUP BY ALL
 ORDER BY actor, week_start;

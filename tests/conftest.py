@@ -17,6 +17,9 @@ from core.vocab import CANONICAL_COLUMNS
 from etl.load import LoadResult, load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The pseudonym key of every test load, in-process and through the command alike (a warehouse refuses any
+# other key once loaded); exactly the 32 bytes a key must have at least.
+TEST_KEY = "modaudit-test-pseudonym-key-0001"
 # "Now" for loads in tests, so that a fixed log never drifts into or out of the future.
 TEST_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -24,7 +27,7 @@ TEST_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _fixed_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """A known pseudonym key, so tests never write key files into the repo."""
-    monkeypatch.setenv("MODAUDIT_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("MODAUDIT_PSEUDONYM_KEY", TEST_KEY)
 
 
 def canonical_csv(rows: list[dict[str, Any]]) -> str:

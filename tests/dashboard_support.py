@@ -36,7 +36,7 @@ PAGES = {f"views/{p.file}": (p.title, p.url_path or "") for p in all_pages()}  #
 def build_warehouse(db: Path, work: Path, days: int = 120, daily_items: int = 12) -> Path:
     """Generate a log per preset and load it, as `make demo` does, into `db`."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MODAUDIT_PSEUDONYM_KEY", "dashboard-test-key")
+        mp.setenv("MODAUDIT_PSEUDONYM_KEY", "modaudit-dashboard-test-key-00001")
         for policy_id in available_policies():
             policy = get_policy(policy_id)
             path = work / f"{policy_id}.csv"

@@ -20,7 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import warehouse as wh
-from tests.conftest import canonical_csv, msg, query
+from tests.conftest import TEST_KEY, canonical_csv, msg, query
 
 EXE = Path(sys.executable).with_name("modaudit")
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -29,7 +29,7 @@ HOLD = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locke
         "time.sleep(float(sys.argv[2]))")
 
 
-def modaudit(*args: str, key: str | None = "test-key", cwd: Path | None = None,
+def modaudit(*args: str, key: str | None = TEST_KEY, cwd: Path | None = None,
              timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """The installed command as a user runs it; `key=None` leaves the pseudonym key to the key file."""
     env = {k: v for k, v in os.environ.items() if k != KEY}
@@ -114,7 +114,7 @@ def test_a_warehouse_that_cannot_be_created_is_one_line(tmp_path: Path, log: Pat
     else:
         db, fragment = Path(f"/proc/modaudit-test-{os.getpid()}.duckdb"), "/proc"
     before = tree(tmp_path)
-    for key in (None, "test-key"):  # the key file is the first thing a load would create; then the warehouse
+    for key in (None, TEST_KEY):  # the key file is the first thing a load would create; then the warehouse
         out = modaudit("load", str(log), "--db", str(db), "--policy", "cntw", key=key)
         one_line(out, 1, str(db), fragment)
     assert tree(tmp_path) == before and not db.exists()
@@ -260,7 +260,7 @@ def test_bare_modaudit_still_prints_its_help() -> None:
 
 def _load(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([str(EXE), "load", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, KEY: "test-key"})
+                            env={**os.environ, KEY: TEST_KEY})
 
 
 def _hold(db: Path, seconds: float) -> subprocess.Popen[str]:

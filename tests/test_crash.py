@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import canonical_csv, msg
+from tests.conftest import TEST_KEY, canonical_csv, msg
 from tests.test_load import snapshot
 
 SCRIPT = """
@@ -41,7 +41,7 @@ def test_killed_load_changes_nothing(tmp_path: Path, db: Path, load_rows, kill_a
     before = snapshot(db)
     big = tmp_path / "big.csv"
     big_log(big, 60_000)
-    env = {**os.environ, "MODAUDIT_PSEUDONYM_KEY": "test-key"}
+    env = {**os.environ, "MODAUDIT_PSEUDONYM_KEY": TEST_KEY}
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(db), str(big)], stdout=subprocess.PIPE, text=True,
                             env=env, cwd=Path(__file__).resolve().parents[1])
     assert proc.stdout is not None

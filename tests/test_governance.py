@@ -19,7 +19,7 @@ from core.warehouse import reader
 from etl.pseudonym import pseudonyms
 from queries import Scope
 from queries.governance import FINDING_COLUMNS, findings, summary_governance
-from tests.conftest import FIXTURES, TEST_NOW, ev, msg
+from tests.conftest import FIXTURES, TEST_KEY, TEST_NOW, ev, msg
 
 CNTW, CTMUHB = get_policy("cntw"), get_policy("ctmuhb")
 
@@ -39,7 +39,7 @@ def found(db: Path, policy: Policy, rule: str, as_of: str, scope: Scope | None =
 
 def pseudonym(platform: str, account_id: str) -> str:
     """The loader's pseudonym of an account under the test key."""
-    return pseudonyms(b"test-key", "acct", [f"{platform}:{account_id}"])[f"{platform}:{account_id}"]
+    return pseudonyms(TEST_KEY.encode(), "acct", [f"{platform}:{account_id}"])[f"{platform}:{account_id}"]
 
 
 def account_key(platform: str, account_id: str) -> str:
@@ -405,3 +405,18 @@ def test_governance_equals_the_worked_examples(tmp_path: Path, policy_id: str) -
     with reader(db) as con:
         got = summary_governance(findings(con, policy, Scope(policy=policy_id), at(expected["as_of"])), policy)
     assert got == expected["governance"]
+
+
+def test_g8_detail_rounds_shares_half_up_as_every_page_does() -> None:
+    """SPEC §5: percentages round half-up. 1 of 8 is 12.5%, which a format spec writes as 12%."""
+    import numpy as np
+
+    from queries.governance import _moderator_findings
+
+    table = pd.DataFrame({
+        "category": ["abuse"], "moderator": ["m1"], "decided": [8], "removed": [1], "removal_rate": [0.125],
+        "rest_decided": [41], "rest_removed": [20], "rest_removal_rate": [20 / 41], "z": [2.9], "p_value": [0.004],
+        "finding": [True], "evidence_event_ids": [np.array(["e1"])],
+        "evidence_times": [np.array(["2025-01-06T10:00"], dtype="datetime64[us]")]})
+    detail = _moderator_findings(table)["detail"].iloc[0]
+    assert "removed 1 of 8 decided items (13%) against 20 of 41 (49%)" in detail

@@ -17,6 +17,7 @@ from core.warehouse import reader
 from etl.pseudonym import pseudonyms
 from queries import Scope
 from queries.governance import (
+    FINDING_COLUMNS,
     FORMULA_STARTS,
     account_history,
     consistency,
@@ -24,7 +25,7 @@ from queries.governance import (
     findings,
     neutralise,
 )
-from tests.conftest import ev, msg
+from tests.conftest import TEST_KEY, ev, msg
 from tests.test_governance import BLOCK, G2_LOG, at, pseudonym
 
 CNTW, CTMUHB = get_policy("cntw"), get_policy("ctmuhb")
@@ -32,7 +33,7 @@ START = datetime(2025, 3, 3, 9, 0)
 
 
 def staff(name: str) -> str:
-    return pseudonyms(b"test-key", "staff", [name])[name]
+    return pseudonyms(TEST_KEY.encode(), "staff", [name])[name]
 
 
 def decided(prefix: str, category: str, moderator: str, removed: int, total: int, start: int = 0,
@@ -205,26 +206,29 @@ def test_formula_cells_are_neutralised(value: str) -> None:
 
 def test_csv_export_keeps_evidence_and_neutralises_cells(db: Path, load_rows, tmp_path: Path) -> None:
     df = hostile_findings(db, load_rows)
-    path = export_findings(df, tmp_path / "findings.csv")
+    path = export_findings(df, tmp_path / "findings.csv", CNTW, Scope(policy="cntw"), at(AS_OF))
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        table = list(csv.reader(fh))
+    table = table[table.index([]) + 1:]  # after the About block (queries/export.py)
+    rows = [dict(zip(table[0], row, strict=True)) for row in table[1:]]
     assert len(rows) == len(df)
     assert not any(cell.startswith(FORMULA_STARTS) for row in rows for cell in row.values())
-    hostile = {r["item_id"] for r in rows if r["rule"] == "G6_decision_without_rationale"}
+    hostile = {r["Item ID"] for r in rows if r["Rule"] == "G6 · Decision without rationale"}
     assert {"'" + name for name in HOSTILE} <= hostile
-    (g8,) = [r for r in rows if r["rule"] == "G8_moderator_inconsistency"]
-    assert (g8["platform"], g8["item_id"], g8["account"]) == ("", "", "")
-    assert g8["evidence_event_ids"].split("; ") == [f"ab-ann-{n}-d" for n in range(30)]
-    times = g8["evidence_times"].split("; ")
-    assert len(times) == 30 and times[0] == "2025-03-03T09:30:00+00:00"
+    (g8,) = [r for r in rows if r["Rule"] == "G8 · Moderator inconsistency"]
+    assert (g8["Platform"], g8["Item ID"], g8["Account (pseudonym)"]) == ("", "", "")
+    assert g8["What was found"].startswith(f"{CNTW.category_label('abuse')}: removed 27 of 30")
+    assert g8["Evidence event IDs"].split("; ") == [f"ab-ann-{n}-d" for n in range(30)]
+    times = g8["Evidence times (Europe/London time)"].split("; ")
+    assert len(times) == 30 and times[0] == "2025-03-03 09:30:00"  # GMT in March
 
 
 def test_xlsx_export_has_no_formula_cells(db: Path, load_rows, tmp_path: Path) -> None:
     df = hostile_findings(db, load_rows)
-    path = export_findings(df, tmp_path / "findings.xlsx")
-    sheet = openpyxl.load_workbook(path)["findings"]
+    path = export_findings(df, tmp_path / "findings.xlsx", CNTW, Scope(policy="cntw"), at(AS_OF))
+    sheet = openpyxl.load_workbook(path)["Findings"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
-    assert [c.value for c in next(sheet.iter_rows())] == list(df.columns)
+    assert [c.value for c in next(sheet.iter_rows())][:4] == ["Rule", "Item or account", "Platform", "Item ID"]
     assert sheet.max_row == len(df) + 1
     assert all(c.data_type != "f" for c in cells)
     assert not any(isinstance(c.value, str) and c.value.startswith(FORMULA_STARTS) for c in cells)
@@ -233,4 +237,4 @@ def test_xlsx_export_has_no_formula_cells(db: Path, load_rows, tmp_path: Path) -
 
 def test_export_refuses_other_formats(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\.csv or \.xlsx"):
-        export_findings(pd.DataFrame(columns=["evidence_event_ids", "evidence_times"]), tmp_path / "f.json")
+        export_findings(pd.DataFrame(columns=FINDING_COLUMNS), tmp_path / "f.json", CNTW, Scope(policy="cntw"), None)

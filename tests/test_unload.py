@@ -20,7 +20,7 @@ from core import warehouse
 from core.policy import get_policy
 from etl.load import load_sources
 from etl.unload import UnloadError, UnloadResult, unload_run
-from tests.conftest import TEST_NOW, canonical_csv, ev, msg, query
+from tests.conftest import TEST_KEY, TEST_NOW, canonical_csv, ev, msg, query
 from tests.test_load import warehouse_at
 
 A = [
@@ -175,10 +175,10 @@ def test_a_file_loaded_under_another_policy_is_refused_unless_meant(db: Path, tm
     assert errors == [f"{a}: already loaded under policy cntw (run 1); load it for ctmuhb on purpose with "
                       "--policy-change"]
     assert result.failed_files == [str(a)]
-    # The other file loads alone, its rows and file named as they were given.
+    # The other file loads alone, its rows and file named by the file's name (SPEC §7: never its path).
     assert (result.run_id, result.rows_in, result.loaded, result.quarantined, result.duplicates) == (2, 2, 1, 1, 0)
-    assert query(db, "SELECT source_file, rows_in FROM load_files WHERE run_id = 2") == [(str(other), 2)]
-    assert query(db, "SELECT source_file, row_number FROM quarantine WHERE run_id = 2") == [(str(other), 2)]
+    assert query(db, "SELECT source_file, rows_in FROM load_files WHERE run_id = 2") == [(other.name, 2)]
+    assert query(db, "SELECT source_file, row_number FROM quarantine WHERE run_id = 2") == [(other.name, 2)]
     meant, errors = load(db, a, "ctmuhb", allow_policy_change=True)
     assert errors == []
     assert (meant.rows_in, meant.loaded, meant.quarantined, meant.duplicates) == (6, 4, 2, 0)
@@ -205,7 +205,7 @@ def test_migrating_an_eleventh_schema_warehouse_keeps_its_runs_in_force(tmp_path
 
 def modaudit(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(Path(sys.executable).parent / "modaudit"), *args], capture_output=True, text=True,
-                          env={**os.environ, "MODAUDIT_PSEUDONYM_KEY": "test-key"}, timeout=120)
+                          env={**os.environ, "MODAUDIT_PSEUDONYM_KEY": TEST_KEY}, timeout=120)
 
 
 def test_the_command_says_one_line_and_exits_0_or_1(db: Path, files: tuple[Path, Path]) -> None:

@@ -9,14 +9,13 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.vocab import PLATFORM_LABELS
 from dashboard.charts.style import (
-    BLUE,
-    GREY,
+    INK,
     MONTH_AXIS,
-    ORANGE,
-    PLATFORM_LABELS,
-    PURPLE,
-    VERMILLION,
+    OTHER,
+    OTHER_COLOUR,
+    OTHER_LABEL,
     empty_figure,
     finish,
     month_name,
@@ -35,6 +34,21 @@ def _top(frame: pd.DataFrame, by: str) -> pd.Series:
     return frame.groupby(by)["items"].sum().sort_values(ascending=False)
 
 
+def _fold(frame: pd.DataFrame, colours: Mapping[str, str], by: str) -> tuple[pd.DataFrame, list[str]]:
+    """The categories without a hue of their own (`style.category_colours` gives one to the seven commonest)
+    summed into one "Other" group, and the codes to draw, commonest first and "Other" last: eight hues or
+    more can no longer be told apart, and two categories must never share one."""
+    named = frame["code"].map(lambda code: colours.get(code, OTHER_COLOUR) != OTHER_COLOUR)
+    folded = (frame.assign(code=frame["code"].where(named, OTHER))
+              .groupby([by, "code"], as_index=False)["items"].sum())
+    order = [code for code in _top(folded, "code").index if code != OTHER]
+    return folded, order + ([OTHER] if (folded["code"] == OTHER).any() else [])
+
+
+def _name(code: str, labels: Mapping[str, str]) -> str:
+    return OTHER_LABEL if code == OTHER else labels.get(code, code)
+
+
 def categories_by_month(frame: pd.DataFrame, labels: Mapping[str, str], colours: Mapping[str, str]) -> go.Figure:
     """Items per category per month (categories_by_month), stacked, in the policy's words."""
     if frame.empty:
@@ -44,11 +58,12 @@ def categories_by_month(frame: pd.DataFrame, labels: Mapping[str, str], colours:
     title = (f"“{labels.get(latest.index[0], latest.index[0])}” was the most common in "
              f"{month_name(last_month)} ({plural(latest.iloc[0], 'item')})")
     fig = go.Figure()
-    for code in _top(frame, "code").index:
-        rows = frame[frame["code"] == code]
-        fig.add_bar(x=pd.to_datetime(rows["month"]), y=rows["items"], name=labels.get(code, code),
-                    marker_color=colours.get(code, GREY),
-                    hovertemplate="%{x|%B %Y}: %{y} items<extra>" + labels.get(code, code) + "</extra>")
+    folded, codes = _fold(frame, colours, "month")
+    for code in codes:
+        rows = folded[folded["code"] == code]
+        fig.add_bar(x=pd.to_datetime(rows["month"]), y=rows["items"], name=_name(code, labels),
+                    marker_color=colours.get(code, OTHER_COLOUR),
+                    hovertemplate="%{x|%B %Y}: %{y} items<extra>" + _name(code, labels) + "</extra>")
     fig.update_layout(barmode="stack", yaxis_title="Items", xaxis=MONTH_AXIS)
     return finish(fig, title, "Items per month by category; an item with two categories counts in both",
                   height=460)
@@ -65,15 +80,18 @@ def categories_by_platform(frame: pd.DataFrame, labels: Mapping[str, str],
     title = f"{top} has the most ({percent(share)} of category tags)"
     fig = go.Figure()
     order = list(platforms.index[::-1])
-    for code in _top(frame, "code").index:
-        rows = frame[frame["code"] == code]
+    folded, codes = _fold(frame, colours, "platform")
+    for code in codes:
+        rows = folded[folded["code"] == code]
         fig.add_bar(y=[PLATFORM_LABELS.get(p, p) for p in rows["platform"]], x=rows["items"], orientation="h",
-                    name=labels.get(code, code), marker_color=colours.get(code, GREY),
-                    hovertemplate="%{y}: %{x} items<extra>" + labels.get(code, code) + "</extra>")
+                    name=_name(code, labels), marker_color=colours.get(code, OTHER_COLOUR),
+                    hovertemplate="%{y}: %{x} items<extra>" + _name(code, labels) + "</extra>")
     fig.update_layout(barmode="stack", xaxis_title="Items",
                       yaxis={"categoryorder": "array", "categoryarray": [PLATFORM_LABELS.get(p, p) for p in order]})
-    return finish(fig, title, "Items by platform; colours as in the monthly chart",
-                  height=140 + 45 * len(platforms), legend=False)
+    # The legend is drawn here too: the chart may be read on its own (exported, or with the monthly one
+    # scrolled away), and a colour without a key is a guess.
+    return finish(fig, title, "Items by platform and category; colours as in the monthly chart",
+                  height=220 + 45 * len(platforms))
 
 
 def hate_strands(frame: pd.DataFrame) -> go.Figure:
@@ -85,13 +103,20 @@ def hate_strands(frame: pd.DataFrame) -> go.Figure:
     if recorded.empty:
         title = f"No protected characteristic recorded on {plural(strands.iloc[0], 'hate-crime item')}"
     else:
-        title = (f"{STRAND_LABELS.get(recorded.index[0], recorded.index[0])} is the most common recorded "
-                 f"hate-crime strand ({plural(recorded.iloc[0], 'item')})")
+        # Every strand sharing the top count is named: picking one of two tied strands would be a finding
+        # the data do not support.
+        tied = sorted(STRAND_LABELS.get(s, s) for s in recorded.index[recorded == recorded.iloc[0]])
+        if len(tied) == 1:
+            title = f"{tied[0]} is the most common recorded hate-crime strand ({plural(recorded.iloc[0], 'item')})"
+        else:
+            names = ", ".join(tied[:-1]) + " and " + tied[-1]
+            title = (f"{names} are the most common recorded hate-crime strands "
+                     f"({plural(recorded.iloc[0], 'item')} each)")
         if "not recorded" in strands.index:
             title += f"; {int(strands['not recorded'])} with none recorded"
     fig = go.Figure(go.Bar(
         y=[STRAND_LABELS.get(s, s) for s in strands.index[::-1]], x=strands.values[::-1], orientation="h",
-        marker_color=[GREY if s == "not recorded" else PURPLE for s in strands.index[::-1]],
+        marker_color=INK,
         hovertemplate="%{y}: %{x} items<extra></extra>"))
     fig.update_layout(xaxis_title="Items")
     whole_numbers(fig, strands.max())
@@ -129,14 +154,16 @@ def receipt_heatmap(frame: pd.DataFrame, open_hour: float, close_hour: float,
     fig.update_xaxes(title="Hour of arrival (local time)", tickangle=0)
     for first, last in _day_runs(office_days):  # row n of the grid is weekday number n
         fig.add_shape(type="rect", x0=open_hour - 0.5, x1=close_hour - 0.5, y0=first - 0.5, y1=last + 0.5,
-                      line={"color": ORANGE, "width": 3})
+                      line={"color": "#000000", "width": 3})
     fig.update_yaxes(autorange="reversed")
     return finish(fig, f"Busiest time: {day}s {hour:02d}:00–{(hour + 1) % 24:02d}:00",
-                  "By day and hour of arrival; outlined in orange: office hours", height=400, legend=False)
+                  "By day and hour of arrival; outlined in black: office hours", height=400, legend=False)
 
 
-def category_change(frame: pd.DataFrame, labels: Mapping[str, str], colours: Mapping[str, str]) -> go.Figure:
-    """What rose or fell most against the previous period of the same length (category_change)."""
+def category_change(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
+    """What rose or fell most against the previous period of the same length (category_change). The bars
+    are one neutral colour: the direction is their side of zero, and red and blue already mean "late" and
+    "on time"."""
     moved = frame[frame["change"] != 0].sort_values("change")
     if moved.empty:
         return empty_figure("No category changed against the previous period")
@@ -148,7 +175,7 @@ def category_change(frame: pd.DataFrame, labels: Mapping[str, str], colours: Map
         parts.append(f"“{labels.get(fell['code'], fell['code'])}” fell most ({int(fell['change'])})")
     fig = go.Figure(go.Bar(
         y=[labels.get(c, c) for c in moved["code"]], x=moved["change"], orientation="h",
-        marker_color=[VERMILLION if c > 0 else BLUE for c in moved["change"]],
+        marker_color=INK,
         customdata=moved[["items", "previous_items"]],
         hovertemplate="%{y}: %{customdata[1]} → %{customdata[0]} items<extra></extra>"))
     fig.update_layout(xaxis_title="Change in items", yaxis={"automargin": True})

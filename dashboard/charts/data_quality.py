@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.style import VERMILLION, empty_figure, finish, whole_numbers
+from dashboard.charts.style import FINDING, empty_figure, finish, whole_numbers
 
 
 def validation_failures(results: pd.DataFrame) -> go.Figure:
@@ -16,7 +16,7 @@ def validation_failures(results: pd.DataFrame) -> go.Figure:
     title = (f"{len(failed)} of {len(results)} checks found bad rows; most: "
              f"{failed.iloc[-1]['rule'].replace('_', ' ')} ({int(failed.iloc[-1]['unexpected_count'])} rows)")
     fig = go.Figure(go.Bar(y=[r.replace("_", " ") for r in failed["rule"]], x=failed["unexpected_count"],
-                           orientation="h", marker_color=VERMILLION, text=failed["unexpected_count"],
+                           orientation="h", marker_color=FINDING, text=failed["unexpected_count"], cliponaxis=False,
                            textposition="outside", hovertemplate="%{y}: %{x} rows<extra></extra>"))
     fig.update_layout(xaxis_title="Rows failing the check", yaxis={"automargin": True})
     whole_numbers(fig, failed["unexpected_count"].max())

@@ -3,6 +3,7 @@ which categories led to which actions, and how long after receipt each kind of a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -19,6 +20,25 @@ from dashboard.charts.style import (
     whole_numbers,
 )
 
+# "Removed" means removed by the team (SPEC §5): hidden or deleted. `author_removed` is the author's own act,
+# drawn on the ladder but never added to the team's removals.
+TEAM_REMOVALS = ("hidden", "deleted")
+AUTHOR_REMOVAL = "author_removed"
+# A preset's label may carry the policy's promised outcome ("Negative feedback (not removed)"); beside a
+# decision that outcome reads as a fact, even on the post that was hidden, so it is left off there.
+OUTCOME_NOTE = re.compile(r"\s*\((?:not|never) [^()]*\)\s*$", re.IGNORECASE)
+
+
+def without_outcome(label: str) -> str:
+    """A category's label with the policy's outcome note dropped: 'Negative feedback (not removed)' →
+    'Negative feedback'. Used wherever a label stands beside what was actually done."""
+    return OUTCOME_NOTE.sub("", label) or label
+
+
+def decision_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """`labels` (code → the policy's words) with `without_outcome` applied to each."""
+    return {code: without_outcome(label) for code, label in labels.items()}
+
 
 def action_ladder(frame: pd.DataFrame, allowed: Sequence[str]) -> go.Figure:
     """The rungs of the action ladder that the policy allows, with events, items and accounts."""
@@ -26,12 +46,14 @@ def action_ladder(frame: pd.DataFrame, allowed: Sequence[str]) -> go.Figure:
     rungs = frame.set_index("event_type").reindex(ladder).fillna(0)
     if rungs["events"].sum() == 0:
         return empty_figure("No warnings, removals, blocks or reports in this period")
-    removed = [t for t in ("author_removed", "hidden", "deleted") if t in ladder]
-    parts = [plural(rungs.loc[removed, "events"].sum(), "post") + " removed"] if removed else []
+    removed = [t for t in TEAM_REMOVALS if t in ladder]
+    parts = [plural(rungs.loc[removed, "events"].sum(), "removal") + " by the team"] if removed else []
     for event_type, word in (("warning_sent", "warning"), ("account_blocked", "block"),
                              ("reported_to_police", "police report")):
         if event_type in ladder:
             parts.append(plural(rungs.loc[event_type, "events"], word))
+    if AUTHOR_REMOVAL in ladder:  # the author's own removal: shown, never counted as the team's
+        parts.append(f"{plural(rungs.loc[AUTHOR_REMOVAL, 'events'], 'post')} removed by their authors")
     labels = [event_label(t) for t in ladder]
     fig = go.Figure(go.Bar(
         y=labels, x=rungs["events"], orientation="h", cliponaxis=False,
@@ -52,10 +74,11 @@ def category_action_matrix(frame: pd.DataFrame, labels: Mapping[str, str]) -> go
     grid = frame.pivot_table(index="code", columns="event_type", values="events", aggfunc="sum", fill_value=0)
     grid = grid[[t for t in LADDER if t in grid.columns]]
     grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index]
-    removal_cols = [c for c in ("author_removed", "hidden", "deleted") if c in grid.columns]
+    removal_cols = [c for c in TEAM_REMOVALS if c in grid.columns]
     if removal_cols:
         lead = grid[removal_cols].sum(axis=1).idxmax()
-        title = f"“{labels.get(lead, lead)}” led to the most removals ({int(grid.loc[lead, removal_cols].sum())})"
+        title = (f"“{labels.get(lead, lead)}” led to the most removals by the team "
+                 f"({int(grid.loc[lead, removal_cols].sum())})")
     else:
         lead = grid.sum(axis=1).idxmax()
         title = f"“{labels.get(lead, lead)}” led to the most actions ({int(grid.loc[lead].sum())})"

@@ -8,29 +8,45 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.style import SKY, VERMILLION, empty_figure, finish, plural, rule_label, whole_numbers
+from core.vocab import rule_label
+from dashboard.charts.style import FINDING, PALE, empty_figure, finish, percent, plural, whole_numbers
+
+
+def _subjects_text(rule: str, n: int) -> str:
+    """What a rule's findings are about, counted: moderators for G8, posts and accounts for the others."""
+    if rule.startswith("G8"):
+        return plural(n, "moderator")
+    return f"{n:,} {'post or account' if n == 1 else 'posts and accounts'}"
 
 
 def findings_by_rule(counts: pd.DataFrame) -> go.Figure:
-    """Findings per rule (rule, findings), each rule labelled with its number and name."""
+    """Findings per rule (rule, findings[, decisions]), each rule labelled with its number and name.
+
+    `findings` is the rule's distinct posts and accounts (moderators for G8), the number `modaudit summary`
+    gives as the rule's count (SPEC §5); `decisions`, when given, is how many decisions they rest on (a post
+    hidden and then blocked is one post on two decisions) and appears only in the hover."""
     if counts.empty or counts["findings"].sum() == 0:
         return empty_figure("No governance findings for these filters")
-    ordered = counts.sort_values("findings", ascending=True)
+    ordered = counts.sort_values("findings", ascending=True, kind="stable")
     top = ordered.iloc[-1]
-    title = (f"{int(counts['findings'].sum())} findings; most under {rule_label(str(top['rule']))} "
-             f"({int(top['findings'])})")
+    rule = str(top["rule"])
+    title = f"Most findings under {rule_label(rule)}: {_subjects_text(rule, int(top['findings']))}"
+    decisions = ordered["decisions"] if "decisions" in ordered else ordered["findings"]
+    hover = [f"{_subjects_text(r, int(n))}" + (f", on {plural(int(d), 'decision')}" if d != n else "")
+             for r, n, d in zip(ordered["rule"], ordered["findings"], decisions, strict=True)]
     fig = go.Figure(go.Bar(y=[rule_label(r) for r in ordered["rule"]], x=ordered["findings"], orientation="h",
-                           marker_color=VERMILLION, text=ordered["findings"], textposition="outside",
-                           hovertemplate="%{y}: %{x} findings<extra></extra>"))
-    fig.update_layout(xaxis_title="Findings", yaxis={"automargin": True})
+                           marker_color=FINDING, text=ordered["findings"], textposition="outside", cliponaxis=False,
+                           customdata=hover, hovertemplate="%{y}: %{customdata}<extra></extra>"))
+    fig.update_layout(xaxis_title="Posts and accounts with findings (moderators for G8)", yaxis={"automargin": True})
     whole_numbers(fig, counts["findings"].max())
-    return finish(fig, title, "Each finding is a decision the published policy does not support",
+    return finish(fig, title, "Each post or account counted once per rule, however many decisions it rests on",
                   height=140 + 40 * len(ordered), legend=False)
 
 
 def consistency_dots(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
     """G8: each moderator's removal rate per category (dots) against the rest of the team's (diamonds);
-    only pairs with enough decisions to test are drawn, and findings are picked out in vermillion."""
+    only pairs with enough decisions to test are drawn, and findings are picked out in the findings colour,
+    as a trace of their own so that the legend says what that colour means."""
     tested = frame[frame["enough_data"]]
     if tested.empty:
         return empty_figure("Too few decisions per category to compare moderators")
@@ -41,15 +57,20 @@ def consistency_dots(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figur
     fig = go.Figure([
         go.Scatter(x=tested["rest_removal_rate"], y=names, mode="markers", name="Rest of the team",
                    marker={"symbol": "diamond", "size": 11, "color": "#000000"},
-                   hovertemplate="%{y}: rest of the team %{x:.0%}<extra></extra>"),
-        go.Scatter(x=tested["removal_rate"], y=names, mode="markers", name="Moderator",
-                   marker={"size": 10, "color": [VERMILLION if f else SKY for f in tested["finding"]],
-                           "line": {"color": "#333333", "width": 1}},
-                   customdata=tested[["moderator", "removed", "decided", "p_value"]],
-                   hovertemplate="%{customdata[0]}: removed %{customdata[1]} of %{customdata[2]} (%{x:.0%}), "
-                                 "p = %{customdata[3]:.2g}<extra>%{y}</extra>"),
+                   text=[percent(v) for v in tested["rest_removal_rate"]],  # half-up, as the table beside it
+                   hovertemplate="%{y}: rest of the team %{text}<extra></extra>"),
     ])
+    for differs, name, colour in ((False, "Moderator", PALE), (True, "Moderator, differs beyond chance", FINDING)):
+        rows = tested[tested["finding"] == differs]
+        if rows.empty:
+            continue
+        fig.add_scatter(x=rows["removal_rate"], y=[labels.get(c, c) for c in rows["category"]], mode="markers",
+                        name=name, marker={"size": 10, "color": colour, "line": {"color": "#333333", "width": 1}},
+                        customdata=rows[["moderator", "removed", "decided", "p_value"]],
+                        text=[percent(v) for v in rows["removal_rate"]],
+                        hovertemplate="%{customdata[0]}: removed %{customdata[1]} of %{customdata[2]} (%{text}), "
+                                      "p = %{customdata[3]:.2g}<extra>%{y}</extra>")
     fig.update_layout(xaxis={"range": [-0.03, 1.03], "tickformat": ".0%", "title": "Share of decided items removed"},
                       yaxis={"automargin": True})
-    return finish(fig, title, "Red: a moderator whose removal rate differs from the rest of the team's "
-                              "beyond chance (two-proportion test)", height=220 + 40 * tested["category"].nunique())
+    return finish(fig, title, "A moderator's removal rate against the rest of the team's; differs: beyond "
+                              "chance (two-proportion test)", height=220 + 40 * tested["category"].nunique())

@@ -11,7 +11,8 @@ from dashboard.charts.style import (
     LADDER,
     LADDER_COLOURS,
     MONTH_AXIS,
-    SKY,
+    PART,
+    REST,
     change_words,
     empty_figure,
     event_label,
@@ -33,9 +34,9 @@ def met_rate_trend(monthly: pd.DataFrame) -> go.Figure:
         title += f", {change_words(float(last['met_rate']), float(decided.iloc[-2]['met_rate']), points=True)}"
     fig = go.Figure(go.Scatter(
         x=months, y=decided["met_rate"], mode="lines+markers+text", name="On time",
-        text=[percent(v) for v in decided["met_rate"]], textposition="top center",
+        text=[percent(v) for v in decided["met_rate"]], textposition="top center", cliponaxis=False,
         line={"color": BLUE, "width": 3}, customdata=decided[["met", "breached"]],
-        hovertemplate="%{x|%B %Y}: %{y:.0%} on time (%{customdata[0]} on time, %{customdata[1]} late)<extra></extra>",
+        hovertemplate="%{x|%B %Y}: %{text} on time (%{customdata[0]} on time, %{customdata[1]} late)<extra></extra>",
     ))
     fig.update_layout(yaxis={"range": [0, 1.1], "tickformat": ".0%", "title": "Answered on time"},
                       xaxis=MONTH_AXIS)
@@ -53,8 +54,8 @@ def items_trend(monthly: pd.DataFrame) -> go.Figure:
         before = float(monthly.iloc[-2]["items"])
         title += f", {change_words(float(last['items']), before, since='the month before')}"
     fig = go.Figure([
-        go.Bar(x=months, y=monthly["needs_response"], name="Needed a reply", marker_color=BLUE),
-        go.Bar(x=months, y=monthly["items"] - monthly["needs_response"], name="No reply needed", marker_color=SKY),
+        go.Bar(x=months, y=monthly["needs_response"], name="Needed a reply", marker_color=PART),
+        go.Bar(x=months, y=monthly["items"] - monthly["needs_response"], name="No reply needed", marker_color=REST),
     ])
     fig.update_layout(barmode="stack", yaxis_title="Messages", xaxis=MONTH_AXIS)
     return finish(fig, title, "Messages received per month, by whether they needed a reply")

@@ -3,10 +3,14 @@ finished in.
 
 Every title states the finding a reader should take away ("78% answered on time in March, down 6
 points"); the subtitle says what is measured. Colours come from one colour-blind-safe scheme (Okabe-Ito
-for statuses, Paul Tol's for categories) and each category keeps its colour on every page.
+for statuses, Paul Tol's for categories, viridis for the action ladder), and a colour means one thing on
+every page: the reply statuses are never a category or a band of reply times.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,42 +19,72 @@ from core.policy import Policy
 from core.vocab import EVENT_LABELS
 
 # ---------------------------------------------------------------- Colours
+# One palette for the whole dashboard, and one meaning per colour (issue "Figures an auditor can defend"):
+# a reader who has learnt that vermillion means "late" on one chart must not meet it as "two working days"
+# or as a category on the next. Each set below is kept apart from the others, and tests/test_look.py
+# checks that they stay apart.
 
-# Okabe-Ito: distinguishable under the common colour-vision deficiencies.
+# Okabe-Ito: distinguishable under the common colour-vision deficiencies. BLUE, VERMILLION and ORANGE are
+# the reply statuses and nothing else.
 BLUE, ORANGE, VERMILLION, SKY, GREEN, PURPLE, GREY = (
     "#0072B2", "#E69F00", "#D55E00", "#56B4E9", "#009E73", "#CC79A7", "#7F7F7F")
 STATUS_COLOURS = {"met": BLUE, "breached": VERMILLION, "pending": ORANGE}
 STATUS_LABELS = {"met": "On time", "breached": "Late", "pending": "Not yet due"}
-# Paul Tol's "muted" scheme, then the rest of Okabe-Ito, for the violation categories (up to 13 per policy);
-# Tol's "light" scheme for the handling categories so that they read as a different family.
-VIOLATION_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
-                     "#AA4499", ORANGE, BLUE, VERMILLION, "#000000")
-HANDLING_PALETTE = ("#77AADD", "#EE8866", "#BBCC33", "#FFAABB", "#99DDFF", "#EEDD88", "#DDDDDD")
-# The action ladder, mildest first (issue 5): warned → removed → blocked → reported. Severity is shown by
-# lightness, which survives every kind of colour blindness.
+# Categories: seven hues of Paul Tol's colour-blind-safe "muted" scheme (its rose and wine are left out: they
+# read as the "late" vermillion and the findings colour). The seven commonest categories get a hue, in order
+# of count; the rest are drawn together as "Other", in grey, since an eighth hue would no longer be told apart.
+CATEGORY_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#AA4499")
+OTHER_COLOUR = "#BBBBBB"
+OTHER = "__other__"  # the code of the "Other" group in a colour map and in a chart's traces
+OTHER_LABEL = "Other categories"
+# Working days a reply took (Response times): one hue from light to dark, so the bands read as an order
+# and never as the statuses.
+REPLY_BAND_COLOURS = ("#CBC9E2", "#9E9AC8", "#54278F")
+REPLY_BAND_LABELS = ("Within one working day", "Within two working days", "More than two working days")
+# Governance findings and failed checks: Tol's wine, a colour no other meaning uses.
+FINDING = "#882255"
+# Colour that carries no meaning (one series; direction shown by position) and the other moderators.
+INK, PALE = "#4D4D4D", "#A9B4C2"
+# Two parts of one total (messages needing a reply and not; out of hours and in hours): the part the title
+# is about is dark, the rest light, in a blue-grey that is neither a status nor a category.
+PART, REST = "#2F4B6E", PALE
+# The team's own work (Team self-assessment): replies and moderation actions, and the decisions with a
+# written reason; "replies on time" keeps the status BLUE.
+TEAM_REPLIES, TEAM_ACTIONS, TEAM_REASONS = GREEN, PURPLE, SKY
+# The action ladder, mildest first (issue 5): warned → removed → blocked → reported. Viridis, light to dark:
+# severity is shown by lightness, which survives every kind of colour blindness, and the hue changes from
+# rung to rung so that seven stacked actions are told apart (seven reds were not).
 LADDER: tuple[str, ...] = ("warning_sent", "author_removed", "hidden", "deleted", "account_restricted",
                            "account_blocked", "reported_to_platform", "reported_to_police")
-LADDER_COLOURS = ("#FDD49E", "#FDBB84", "#FC8D59", "#EF6548", "#D7301F", "#B30000", "#7F0000", "#3F0000")
+LADDER_COLOURS = ("#FDE725", "#A0DA39", "#4AC16D", "#1FA187", "#277F8E", "#365C8D", "#46327E", "#440154")
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 TITLE_WIDTH = 46  # characters: fits a half-width chart on a laptop screen (subtitles are kept to one line)
 MONTH_AXIS = {"dtick": "M1", "tickformat": "%b<br>%Y"}  # one tick a month, the year under the month
 
 
-def category_colours(policy: Policy) -> dict[str, str]:
-    """One colour per category code of the policy, fixed by the order of the preset's lists."""
-    colours = {code: VIOLATION_PALETTE[i % len(VIOLATION_PALETTE)]
-               for i, code in enumerate(policy.violation_categories)}
-    colours.update({code: HANDLING_PALETTE[i % len(HANDLING_PALETTE)]
-                    for i, code in enumerate(policy.handling_categories)})
-    colours["none"] = GREY
+def category_colours(policy: Policy, counts: Mapping[str, float] | None = None) -> dict[str, str]:
+    """A colour for every category code of the policy: the seven commonest (by `counts`, code → items, ties
+    and uncounted codes in the preset's order) get a hue each, every other code the "Other" grey.
+
+    A page works the counts out once, over everything it shows, and passes the same map to each chart, so
+    a category has one colour on the page. Without counts the preset's order stands in for them."""
+    order = list(policy.violation_categories) + list(policy.handling_categories)
+    counted = counts or {}
+    ranked = sorted(order, key=lambda code: (-float(counted.get(code, 0)), order.index(code)))
+    colours = {code: OTHER_COLOUR for code in ranked}
+    colours.update(zip(ranked, CATEGORY_PALETTE, strict=False))
+    colours["none"] = OTHER_COLOUR
+    colours[OTHER] = OTHER_COLOUR
     return colours
+
+
+def reply_band(hours: float, day_hours: float) -> int:
+    """Which band of REPLY_BAND_COLOURS a reply taking `hours` office hours falls in."""
+    return 0 if hours < day_hours else 1 if hours < 2 * day_hours else 2
 
 
 # ---------------------------------------------------------------- Labels
 
-PLATFORM_LABELS = {"x": "X (Twitter)", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn",
-                   "youtube": "YouTube", "tiktok": "TikTok", "threads": "Threads", "other": "Other"}
-CHANNEL_LABELS = {"comment": "Comment", "reply": "Reply", "mention": "Mention", "direct_message": "Direct message"}
 
 
 def category_labels(policy: Policy) -> dict[str, str]:
@@ -61,11 +95,6 @@ def category_labels(policy: Policy) -> dict[str, str]:
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type.replace("_", " ").capitalize())
 
-
-def rule_label(rule: str) -> str:
-    """'G5_not_signposted' → 'G5 · Not signposted'."""
-    number, _, words = rule.partition("_")
-    return f"{number} · {words.replace('_', ' ').capitalize()}" if words else rule
 
 
 # ---------------------------------------------------------------- Numbers, dates and changes in words
@@ -79,8 +108,22 @@ def week_name(day: object) -> str:
     return "week of " + pd.Timestamp(day).strftime("%-d %b %Y")
 
 
+def half_up(value: float, decimals: int = 0) -> float:
+    """`value` rounded half-up (SPEC §5), from its shortest decimal form: Python's `round` and format
+    specs round half to even on the binary value, so 20/41 → 48.78% is fine but 0.125 → '12%' is not."""
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def percent_points(value: float) -> float:
+    """A share (0–1) as the whole percentage `percent` writes for it: 20/41 → 49.0, 13/14 → 93.0. Tables
+    show this number, so a table and the sentence beside it never differ by a point."""
+    return half_up(float(Decimal(repr(float(value))) * 100))
+
+
 def percent(value: float | None) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{value:.0%}"
+    """A share (0–1) as a whole percentage, rounded half-up, the one way every page writes a share."""
+    return "n/a" if value is None or pd.isna(value) else f"{percent_points(value):.0f}%"
 
 
 def hours_text(value: float | None) -> str:
@@ -90,6 +133,18 @@ def hours_text(value: float | None) -> str:
     if value < 1:
         return f"{value * 60:.0f} minutes"
     return f"{value:.1f} hours" if value < 48 else f"{value / 24:.1f} days"
+
+
+def reply_time_text(value: float | None) -> str:
+    """The median office-hours reply time (SPEC §2) as every page writes it: '5.4 office hours'. One
+    wording and one precision, so the Overview and Response times cannot state it two ways."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    shown = half_up(value, 1)
+    return f"{shown:.1f} office {'hour' if shown == 1 else 'hours'}"
+
+
+REPLY_TIME_LABEL = "Median reply time"
 
 
 def plural(n: float, word: str) -> str:
@@ -105,7 +160,7 @@ def change_words(now: float, before: float, *, points: bool = False, since: str 
     ('the month before') the clause names what it compares with, whatever the change: 'up 25% on the month
     before', 'the same as the month before', 'none the month before' (nothing to take a percentage of)."""
     if points:
-        diff = round((now - before) * 100)
+        diff = int(percent_points(now) - percent_points(before))  # the points between the two shares shown
         moved = f"{'up' if diff > 0 else 'down'} {plural(abs(diff), 'point')}" if diff else ""
     elif before == 0:
         if now:
@@ -113,7 +168,7 @@ def change_words(now: float, before: float, *, points: bool = False, since: str 
         moved = ""
     else:
         rel = (now - before) / before
-        size = f"{abs(rel):.0%}"
+        size = percent(abs(rel))
         moved = f"{'up' if rel > 0 else 'down'} {'less than 1%' if size == '0%' else size}" if rel else ""
     if since is None:
         return moved or "no change"

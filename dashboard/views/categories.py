@@ -15,7 +15,7 @@ from dashboard.charts import style
 def render(view: data.View) -> None:
     ui.header(view, "Violation categories", "What people were moderated for, in the words of "
                                             f"{view.policy.short_name}'s published policy.")
-    labels, colours = style.category_labels(view.policy), style.category_colours(view.policy)
+    labels = style.category_labels(view.policy)
     handling = st.toggle("Include handling categories (complaints, care questions, feedback…)", value=False,
                          help="Handling categories are not violations: the policy asks for signposting, not removal.")
     kinds = ("violation", "handling") if handling else ("violation",)
@@ -25,6 +25,10 @@ def render(view: data.View) -> None:
     if before is not None and before.scope.date_from is not None:
         requests.append(("category_change", {"previous_from": before.params()["received_from"]}))
     by_month_frame, by_platform_frame, strands, heatmap, *changes = data.tables(view, *requests)
+    # The seven commonest categories shown get a hue each, the rest are "Other"; counted once here so that
+    # every chart on the page gives a category the same colour.
+    shown = by_month_frame[by_month_frame["kind"].isin(kinds)]
+    colours = style.category_colours(view.policy, shown.groupby("code")["items"].sum().to_dict())
 
     def by_month() -> None:
         ui.chart(charts.categories_by_month(by_month_frame[by_month_frame["kind"].isin(kinds)], labels, colours))
@@ -38,7 +42,7 @@ def render(view: data.View) -> None:
             st.info("Choose a start date to compare with the period before.")
             return
         frame = changes[0]
-        ui.chart(charts.category_change(frame[frame["kind"].isin(kinds)], labels, colours))
+        ui.chart(charts.category_change(frame[frame["kind"].isin(kinds)], labels))
 
     ui.section(by_month)
     ui.section(change)  # full width: the policy's category names are long

@@ -3,6 +3,7 @@ data-quality check on each load, and the quarantined rows with every reason they
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,24 @@ def file_names(frame: pd.DataFrame) -> pd.Series:
     return frame["source_file"].map(lambda path: Path(path).name)
 
 
-def _download(label: str, frame: pd.DataFrame, name: str) -> None:
-    st.download_button(label, data.csv_bytes(frame), file_name=name, mime="text/csv", icon=":material/download:")
+REDACTION_WORDS = {"email": "e-mail", "phone": "phone", "nhs-number": "NHS no.", "postcode": "postcode"}
+
+
+def redaction_counts(value: object) -> str:
+    """A run's redactions (`load_runs.redactions`, JSON by kind) in words, so an auditor sees that personal data
+    was taken out of the text and how much; blank for runs before redaction was recorded."""
+    if not isinstance(value, str) or not value:
+        return ""
+    counts = json.loads(value)
+    words = [f"{counts[k]:,} {w}" for k, w in REDACTION_WORDS.items() if counts.get(k)]
+    return ", ".join(words) or "none"
+
+
+def _download(view: data.View, label: str, frame: pd.DataFrame, kind: str) -> None:
+    """A table's CSV with plain headers and an About block (`queries.export`), written only when the button
+    is clicked (Streamlit calls the function then, without rerunning the page)."""
+    st.download_button(label, lambda: data.csv_bytes(view, frame, kind), file_name=f"{view.policy.id}-{kind}.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore")
 
 
 def render(view: data.View) -> None:
@@ -33,15 +50,17 @@ def render(view: data.View) -> None:
         st.info("No loads recorded for this policy.")
         return
     took = runs["seconds"].map(lambda s: "" if pd.isna(s) else f"{s:.1f} s")  # not kept before schema 10
-    ui.table(runs.assign(hash_start=runs["content_hash"].str[:12] + "…", source_file=file_names(runs), took=took), {
+    ui.table(runs.assign(hash_start=runs["content_hash"].str[:12] + "…", source_file=file_names(runs), took=took,
+                         redacted=runs["redactions"].map(redaction_counts)), {
         "run_id": "Run", "started_local": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
         "source_file": "File", "rows_in": "Rows in", "loaded": "Loaded", "quarantined": "Quarantined",
         "duplicates": "Duplicates", "released": "Held rows released",
         "gx_success": st.column_config.CheckboxColumn("All checks passed"),
-        "took": "Took", "format": "Format",
+        "took": "Took", "redacted": "Redacted from text", "format": "Format",
+        "undone_local": st.column_config.DatetimeColumn("Undone", format="D MMM YYYY, HH:mm"),
         "hash_start": "Content hash (SHA-256)"})
-    st.caption("The full file paths, content hashes and the seconds of each step of a load are in the download.")
-    _download("Download loads (CSV)", runs, f"{view.policy.id}-loads.csv")
+    st.caption("The full content hashes and the seconds of each step of a load are in the download.")
+    _download(view, "Download loads (CSV)", runs, "loads")
 
     st.subheader("Checks on each load")
     results = data.run(view.db, "validation_results", policy)
@@ -58,7 +77,7 @@ def render(view: data.View) -> None:
             "success": st.column_config.CheckboxColumn("Passed"), "element_count": "Rows checked",
             "unexpected_count": "Rows failing",
             "unexpected_percent": st.column_config.NumberColumn("% failing", format="%.2f%%")})
-        _download("Download check results (CSV)", results, f"{view.policy.id}-checks.csv")
+        _download(view, "Download check results (CSV)", results, "checks")
     else:
         st.info("No check results recorded for this policy's loads.")
 
@@ -77,7 +96,7 @@ def render(view: data.View) -> None:
         "reasons": "Why it was refused",
         "fields": "Fields", "waiting_for_item": st.column_config.CheckboxColumn("Waiting for its item"),
         "raw_row": "Row as read"}, max_height=360)
-    _download("Download quarantine (CSV)", quarantine, f"{view.policy.id}-quarantine.csv")
+    _download(view, "Download quarantine (CSV)", quarantine, "quarantine")
 
 
 ui.run_page(render, needs_items=False)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from core.vocab import PLATFORM_LABELS
+from dashboard import auth, data, ui
 from dashboard.charts import decisions as charts
 from dashboard.charts import style
 
@@ -32,7 +33,7 @@ def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
         st.info(f"No account had {min_items} or more violating items in this period.")
         return
     zone = view.policy.timezone
-    frame = frame.assign(platform_name=frame["platform"].map(lambda p: style.PLATFORM_LABELS.get(p, p)),
+    frame = frame.assign(platform_name=frame["platform"].map(lambda p: PLATFORM_LABELS.get(p, p)),
                          first=frame["first_seen"].dt.tz_convert(zone).dt.tz_localize(None),
                          last=frame["last_seen"].dt.tz_convert(zone).dt.tz_localize(None))
     rule = view.policy.rules.G2_block_without_warning
@@ -50,8 +51,14 @@ def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
                                     f"{rule.repeat_window_days} days (the policy's repeat-offender test)"),
         "first": st.column_config.DateColumn("First seen", format="D MMM YYYY"),
         "last": st.column_config.DateColumn("Last seen", format="D MMM YYYY")}
-    if "warning_sent" not in view.policy.actions.allowed:  # a policy that never warns: the column is always 0
+    allowed = view.policy.actions.allowed
+    if "warning_sent" not in allowed:  # a policy that never warns: the column is always 0
         del columns["warnings"]
+    if "account_blocked" not in allowed:  # nor a Blocks column where the policy never blocks
+        del columns["blocks"]
+        columns["removals"] = "Removals"
+        columns["removals_by_month"] = st.column_config.BarChartColumn(
+            "by month", y_min=0, width="small", help=f"Removals. {months}")
     ui.table(frame, columns, max_height=300)
     st.caption("Accounts are shown by pseudonym only; the same person has the same pseudonym in every load.")
 
@@ -59,18 +66,21 @@ def _repeat_offenders(view: data.View, history: pd.DataFrame) -> None:
 def render(view: data.View) -> None:
     ui.header(view, "Decisions", "What the team did about posts that broke the policy, and how quickly.")
     ladder = list(style.LADDER)
-    labels = style.category_labels(view.policy)
+    labels = charts.decision_labels(style.category_labels(view.policy))  # no promised outcome beside an action
     types = {"event_types": ladder}
-    actions, times, matrix, history = data.tables(view, ("action_ladder", types), ("time_to_action", types),
-                                                  ("category_action_matrix", types),
-                                                  data.account_history_request(view, MIN_ITEMS))
+    # Accounts by pseudonym are not for leadership (SPEC §8): the request is left out, not just the table.
+    accounts = view.access.may(auth.PSEUDONYMS)
+    actions, times, matrix, *history = data.tables(
+        view, ("action_ladder", types), ("time_to_action", types), ("category_action_matrix", types),
+        *([data.account_history_request(view, MIN_ITEMS)] if accounts else []))
     left, right = st.columns(2)
     with left:
         ui.section(lambda: ui.chart(charts.action_ladder(actions, view.policy.actions.allowed)))
     with right:
         ui.section(lambda: ui.chart(charts.time_to_action(times)))
     ui.section(lambda: ui.chart(charts.category_action_matrix(matrix, labels)))
-    ui.section(lambda: _repeat_offenders(view, history))
+    if accounts:
+        ui.section(lambda: _repeat_offenders(view, history[0]))
 
 
 ui.run_page(render)

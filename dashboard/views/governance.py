@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from core.vocab import rule_label
 from dashboard import data, ui
 from dashboard.charts import governance as charts
 from dashboard.charts import style
@@ -15,21 +16,38 @@ from queries.governance import MODERATOR_RULE
 
 
 def _counts(view: data.View, findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings per rule, every rule the preset switches on included (with 0 where nothing was found)."""
+    """Per rule the preset switches on (0 where nothing was found): `findings`, its distinct posts and
+    accounts (moderators for G8), the count `modaudit summary` gives (SPEC §5), and `decisions`, the
+    finding rows they rest on (one post hidden and then blocked is one post on two decisions)."""
     rules = list(view.policy.rules.enabled())
-    return pd.DataFrame({"rule": rules, "findings": [int((findings["rule"] == r).sum()) for r in rules]})
+    return pd.DataFrame({"rule": rules,
+                         "findings": [int(findings.loc[findings["rule"] == r, "subject"].nunique()) for r in rules],
+                         "decisions": [int((findings["rule"] == r).sum()) for r in rules]})
+
+
+def rule_count_text(rule: str, subjects: int, decisions: int) -> str:
+    """'14 posts and accounts on 15 decisions': the summary's count first, the decisions only when they differ."""
+    noun = ("moderator" if subjects == 1 else "moderators") if rule == MODERATOR_RULE else (
+        "post or account" if subjects == 1 else "posts and accounts")
+    text = f"{subjects:,} {noun}"
+    if decisions == subjects:
+        return text
+    # a G8 finding is a moderator in one category, not a decision
+    if rule == MODERATOR_RULE:
+        return f"{text} across {decisions:,} {'category' if decisions == 1 else 'categories'}"
+    return f"{text} on {style.plural(decisions, 'decision')}"
 
 
 def _evidence(view: data.View, findings: pd.DataFrame) -> None:
     st.subheader("Open a finding")
-    labels = [f"{n}. {style.rule_label(rule)} · {subject}"
+    labels = [f"{n}. {rule_label(rule)} · {subject}"
               for n, (rule, subject) in enumerate(zip(findings["rule"], findings["subject"], strict=True), 1)]
     picked = st.selectbox("Finding", labels, index=None, key="finding", label_visibility="collapsed",
                           placeholder="Choose a finding to see the events that prove it…")
     if picked is None:
         return
     row = findings.iloc[labels.index(picked)]
-    st.markdown(f"**{style.rule_label(row['rule'])}** — {row['detail']}")
+    st.markdown(f"**{rule_label(row['rule'])}** — {row['detail']}")
     events = data.run(view.db, "events_by_id", {"policy": view.policy.id, "event_ids": list(row["evidence_event_ids"])})
     events = events.assign(what=events["event_type"].map(style.event_label),
                            why=[ui.category_text(view, c) for c in events["categories"]])
@@ -65,17 +83,20 @@ def render(view: data.View) -> None:
                                          "finding names the events that prove it.")
     review = data.governance_review(view)
     findings = review.findings
-    ui.chart(charts.findings_by_rule(_counts(view, findings)))
+    counts = _counts(view, findings)
+    ui.chart(charts.findings_by_rule(counts))
     on_moderators = findings["rule"] == MODERATOR_RULE
     subjects = findings.loc[~on_moderators, "subject"].nunique()
-    st.caption(f"{style.plural(int((~on_moderators).sum()), 'finding')} on "
-               f"{subjects:,} {'post or account' if subjects == 1 else 'posts and accounts'} (the Overview's count)"
-               + (f", and {style.plural(int(on_moderators.sum()), 'finding')} on moderators' consistency (G8)."
-                  if on_moderators.any() else "."))
+    st.caption(f"{subjects:,} {'post or account' if subjects == 1 else 'posts and accounts'} with findings "
+               "(the Overview's count; one found under two rules counts once here, once under each rule below)"
+               + (f", and {style.plural(findings.loc[on_moderators, 'subject'].nunique(), 'moderator')} whose "
+                  "consistency differs (G8)." if on_moderators.any() else "."))
+    per_rule = counts.set_index("rule")
     zone = ZoneInfo(view.policy.timezone)
     for name, rule in view.policy.rules.enabled().items():
         found = findings[findings["rule"] == name]
-        with st.expander(f"{style.rule_label(name)}: {style.plural(len(found), 'finding')}"):
+        shown = rule_count_text(name, int(per_rule.loc[name, "findings"]), int(per_rule.loc[name, "decisions"]))
+        with st.expander(f"{rule_label(name)}: {shown}"):
             st.markdown(f"> {rule.clause}")
             if found.empty:
                 st.success("No findings under this rule.")
@@ -91,10 +112,10 @@ def render(view: data.View) -> None:
         # The files are written only when a button is clicked (Streamlit calls the function then, on its own
         # thread, without rerunning the page): building both on every run cost half a second at 3,000 findings.
         left, right, _ = st.columns([1, 1, 2])
-        left.download_button("Download findings (CSV)", lambda: data.export_findings(findings, ".csv"),
+        left.download_button("Download findings (CSV)", lambda: data.export_findings(view, findings, ".csv"),
                              file_name=f"{view.policy.id}-findings.csv", mime="text/csv", icon=":material/download:",
                              on_click="ignore")
-        right.download_button("Download findings (Excel)", lambda: data.export_findings(findings, ".xlsx"),
+        right.download_button("Download findings (Excel)", lambda: data.export_findings(view, findings, ".xlsx"),
                               file_name=f"{view.policy.id}-findings.xlsx", icon=":material/download:",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               on_click="ignore")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from core.vocab import CHANNEL_LABELS, PLATFORM_LABELS
+from dashboard import auth, data, ui
 from dashboard.charts import response as charts
 from dashboard.charts import style
 
@@ -37,7 +38,7 @@ def _pickable(breaches: pd.DataFrame, pending: pd.DataFrame, search: str) -> dic
             frame = frame[frame["item_id"].str.contains(search, case=False, regex=False)]
         frames.append(frame.head(PICK_LIMIT))
     both = pd.concat(frames, ignore_index=True)
-    text = (_labels(both["platform"], style.PLATFORM_LABELS) + " · " + both["item_id"] + " · received "
+    text = (_labels(both["platform"], PLATFORM_LABELS) + " · " + both["item_id"] + " · received "
             + both["received_local"].dt.strftime("%-d %b %H:%M"))
     return dict(zip(zip(both["platform"], both["item_id"], strict=True), text, strict=True))
 
@@ -51,8 +52,8 @@ def _lists(view: data.View, breaches: pd.DataFrame, pending: pd.DataFrame) -> No
     }
 
     def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(platform_name=_labels(frame["platform"], style.PLATFORM_LABELS),
-                            channel_name=_labels(frame["channel"], style.CHANNEL_LABELS),
+        return frame.assign(platform_name=_labels(frame["platform"], PLATFORM_LABELS),
+                            channel_name=_labels(frame["channel"], CHANNEL_LABELS),
                             category_names=_category_names(view, frame["category_codes"]))
 
     with late_tab:
@@ -60,12 +61,13 @@ def _lists(view: data.View, breaches: pd.DataFrame, pending: pd.DataFrame) -> No
             st.success("No message missed its deadline in this period.")
         else:
             replied = breaches["replied_local"].dt.strftime("%a %-d %b, %H:%M").fillna("no reply yet")
-            ui.table(prepare(breaches).assign(replied=replied), {
+            late_by = breaches["hours_late"].map(style.hours_text)  # "59.3 days", not "1423.6" hours
+            ui.table(prepare(breaches).assign(replied=replied, late_by=late_by), {
                 **common,
                 "replied": "Replied",
-                "hours_late": st.column_config.NumberColumn("Hours late", format="%.1f"),
+                "late_by": "Late by",
                 "category_names": "Categories"}, max_height=320)
-            st.caption("Latest first. Hours late are clock hours from the deadline to the reply, or to now when "
+            st.caption("Latest first. Late by: clock time from the deadline to the reply, or to now when "
                        "there is none. " + ui.local_note(view))
     with waiting_tab:
         if pending.empty:
@@ -97,18 +99,27 @@ def _lists(view: data.View, breaches: pd.DataFrame, pending: pd.DataFrame) -> No
 
 def render(view: data.View) -> None:
     ui.header(view, "Response times", "Did people get an answer by the end of the next working day?")
-    weekly, hours, out_of_hours, breaches, pending = data.tables(
+    # The late and waiting lists carry items and their text: only for roles that work the queue (SPEC §8;
+    # leadership sees the figures). Not asked for otherwise, so nothing of them is read.
+    queue = view.access.may(auth.QUEUE)
+    weekly, hours, out_of_hours, response, *lists = data.tables(
         view, ("response_status_by_period", {"period": "week"}),
-        ("business_hours_distribution", {"cap_hours": CAP_HOURS}), "out_of_hours_by_week", "breaches",
-        "pending_queue")
+        ("business_hours_distribution", {"cap_hours": CAP_HOURS}), "out_of_hours_by_week", "summary_response",
+        *(("breaches", "pending_queue") if queue else ()))
+    median = response["median_business_hours_to_first_response"].iloc[0]  # the summary's, as on the Overview
     ui.section(lambda: ui.chart(charts.response_by_week(weekly)))
     left, right = st.columns(2)
     with left:
         opens, closes = ui.office_hours(view)
-        ui.section(lambda: ui.chart(charts.response_hours(hours, CAP_HOURS, closes - opens)))
+        ui.section(lambda: ui.chart(charts.response_hours(hours, CAP_HOURS, closes - opens, median)))
     with right:
         ui.section(lambda: ui.chart(charts.out_of_hours(out_of_hours)))
     st.subheader("Late and waiting messages")
+    if not queue:
+        st.markdown("The late and waiting messages, with their text and timelines, are for the comms team and "
+                    "auditors.")
+        return
+    breaches, pending = lists
     ui.section(lambda: _lists(view, breaches, pending))
 
 

@@ -11,6 +11,7 @@ from dashboard import data, ui
 from dashboard.charts import team as charts
 
 TEAM = "The whole team"
+YOU = "You"
 
 
 def _per_member(activity: pd.DataFrame, response: pd.DataFrame, practice: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +43,12 @@ def render(view: data.View) -> None:
             "decision_types": policy.rules.G6_decision_without_rationale.actions + ["warning_sent"]}),
         ("response_status_by_period", {"period": "week"}))
     members = sorted(a for a in activity["actor"].unique() if a != "not recorded")
-    who = st.selectbox("Show", [TEAM, *members], key="team_member")
+    me = data.own_member(view)  # the signed-in team member's own pseudonym: their row is named "You"
+
+    def named(member: str) -> str:
+        return YOU if member == me else member
+
+    who = st.selectbox("Show", [TEAM, *members], key="team_member", format_func=named)
     if who == TEAM:
         shown = (activity, weekly.rename(columns={"period_start": "week_start"}), practice)
     else:
@@ -50,9 +56,9 @@ def render(view: data.View) -> None:
                  practice[practice["actor"] == who])
     left, right = st.columns(2)
     with left:
-        ui.section(lambda: ui.chart(charts.team_workload(shown[0], who)))
+        ui.section(lambda: ui.chart(charts.team_workload(shown[0], named(who))))
     with right:
-        ui.section(lambda: ui.chart(charts.team_practice(shown[2], shown[1], who)))
+        ui.section(lambda: ui.chart(charts.team_practice(shown[2], shown[1], named(who))))
     st.subheader("Each member over the period")
     columns = {
         "actor": "Team member (pseudonym)", "replies": "Replies", "decisions": "Actions", "items": "Items handled",
@@ -61,10 +67,12 @@ def render(view: data.View) -> None:
         "with_reason": ui.percent_column("Decisions with a reason")}
     if "warning_sent" not in policy.actions.allowed:  # this policy never warns, so there is nothing to follow up
         del columns["followed_up"]
-    ui.table(_per_member(activity, response, practice), columns)
+    per_member = _per_member(activity, response, practice)
+    ui.table(per_member.assign(actor=per_member["actor"].map(named)), columns)
     st.caption("A reply on time is one by the end of the same or next working day. A warning is followed up "
                "when the post is removed or the account blocked after it. 'Not recorded' collects work logged "
-               "without a team member. Weeks start on Monday. " + ui.local_note(view))
+               "without a team member; posts their authors removed are nobody's work and are left out. "
+               "Weeks start on Monday. " + ui.local_note(view))
 
 
 ui.run_page(render)

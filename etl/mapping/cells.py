@@ -91,3 +91,36 @@ def _iso(local: pd.Series) -> pd.Series:
     offsets = {m: f"{'-' if m < 0 else '+'}{abs(int(m)) // 60:02d}:{abs(int(m)) % 60:02d}" for m in minutes.unique()}
     clock = np.datetime_as_string(wall.to_numpy().astype("datetime64[s]"), unit="s")
     return pd.Series(clock, index=wall.index, dtype=object) + minutes.map(offsets).astype(object)
+
+
+def unread_times(raw: pd.Series, times: Times, epoch: datetime | None) -> pd.Series:
+    """The cells of a time column that `as_time` leaves as text, by sheet row: text in none of the mapping's
+    formats. The load refuses their events as no time, so a dry run names them first. Text with an offset is
+    not among them: it is passed on as written, for the loader's own rules to judge."""
+    text = as_text(raw)
+    read = as_time(raw, times, "UTC", epoch)  # the zone changes the offset written, not what is read
+    words = text.astype("string").str.strip()
+    passed = words.str.contains(OFFSET_RE, regex=True).fillna(False).astype(bool)
+    return text[text.notna() & read.eq(text).fillna(False).astype(bool) & ~passed]
+
+
+def day_first(times: Times) -> bool:
+    """Whether the sheet writes the day before the month: its first format that has both says (UK sheets do)."""
+    for fmt in times.formats:
+        if "%d" in fmt and "%m" in fmt:
+            return fmt.index("%d") < fmt.index("%m")
+    return True
+
+
+def as_typed(text: str, times: Times) -> str | None:
+    """Text no format reads, read the way a person would (`6 Nov 2026 9:40am`), with the sheet's day-first
+    rule, and written back in the sheet's first format: what to type instead. None when it is no time at all."""
+    try:
+        when = pd.to_datetime(text, dayfirst=day_first(times), errors="coerce")
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if not isinstance(when, pd.Timestamp) or pd.isna(when) or when.tzinfo is not None:
+        return None  # a zoned time is for the loader's rules, not for a suggestion
+    has_clock = when != when.normalize()
+    formats = [f for f in times.formats if ("%H" in f) == has_clock] or times.formats or ["%Y-%m-%d %H:%M"]
+    return when.strftime(formats[0])

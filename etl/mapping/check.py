@@ -1,19 +1,36 @@
 """`map_check`: what a load would make of a file, without loading it.
 
 A team fixes its sheet or its mapping before loading: the dry run takes the same path as `read_mapped`
-but reports every missing column and every unmapped value with how often it occurs, and needs no policy.
+but reports every missing column and every unmapped value with how often it occurs (rows, and the events
+those rows would have given), each cell the load could not read by its name (a date typed as text, a formula
+with no saved result), and needs no policy. A person fixing a typo wants the word to type, so an unmapped
+word is matched against the words the load knows: for a category, the policy's own wording.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+from openpyxl.utils.cell import get_column_letter
+
 from core.policy import Policy
+from etl.mapping.cells import as_typed, unread_times
 from etl.mapping.expand import expand
-from etl.mapping.schema import load_mapping, resolve_mapping
-from etl.mapping.sheets import read_sheet
+from etl.mapping.schema import ROW_STRIDE, Mapping, load_mapping, norm, resolve_mapping
+from etl.mapping.sheets import Sheet, read_sheet
+from etl.mapping.values import category_words, value_map
+
+# How alike a typed word and a known one must be to be offered (difflib's ratio): "Sweering" and "swearing"
+# are 0.88, "Insta" and "instagram" 0.71; below 0.6 a guess misleads more than it helps.
+SUGGEST_CUTOFF = 0.6
+# Words of a category label short enough to be a team's own shorthand for it are offered only when longer
+# than this ("or", "the", "of" would match anything).
+LABEL_WORD_MIN = 4
 
 
 @dataclass(frozen=True)
@@ -21,7 +38,9 @@ class Unmapped:
     section: str
     column: str
     value: str
-    count: int
+    count: int  # rows
+    events: int = 0  # the events those rows give, all refused with them
+    suggestion: str | None = None  # the known word it is closest to, in the words a person types
 
 
 @dataclass(frozen=True)
@@ -35,11 +54,14 @@ class MapCheckReport:
     missing_columns: list[str]
     missing_optional: list[str]
     unmapped: list[Unmapped]
-    unsaved_formulas: int
+    unsaved_formulas: int  # rows
+    cells: list[str] = field(default_factory=list)  # each cell the load cannot read, named by its reference
+    rows_to_fix: int = 0  # rows with any problem above, and the events they give
+    events_to_fix: int = 0
 
     @property
     def ok(self) -> bool:
-        return not (self.missing_columns or self.unmapped or self.unsaved_formulas)
+        return not (self.missing_columns or self.unmapped or self.unsaved_formulas or self.cells)
 
     def lines(self) -> Iterator[str]:
         yield f"{self.file} through {self.mapping}: {self.rows} rows, {self.events} events"
@@ -50,10 +72,14 @@ class MapCheckReport:
         if self.unmapped:
             yield "values no map covers (their rows would be quarantined):"
             for u in self.unmapped:
-                yield f"  [{u.section}] {u.value!r} in column {u.column!r}: {u.count} row{'s' * (u.count != 1)}"
-        if self.unsaved_formulas:
-            yield (f"{self.unsaved_formulas} row(s) read a formula with no saved result: open the file in "
-                   "Excel and save it")
+                guess = f"; did you mean {u.suggestion!r}?" if u.suggestion else ""
+                yield (f"  [{u.section}] {u.value!r} in column {u.column!r}: {_n(u.count, 'row')}, "
+                       f"{_n(u.events, 'event')}{guess}")
+        if self.cells:
+            yield "cells the load cannot read (their events would be quarantined):"
+            yield from (f"  {line}" for line in self.cells)
+        if self.rows_to_fix:
+            yield f"rows to fix before loading: {_n(self.rows_to_fix, 'row')}, {_n(self.events_to_fix, 'event')}"
         if self.ok:
             yield "every column is there and every value is mapped"
 
@@ -61,22 +87,83 @@ class MapCheckReport:
         return "\n".join(self.lines())
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _display_words(mapping: Mapping, section: str, policy: Policy | None) -> dict[str, str]:
+    """Normalised known word → the word to offer for its code: a category's label in the policy's own
+    wording (the workbook's drop-down), any other code's first word in the mapping (also its drop-down)."""
+    known = value_map(mapping, section, policy)
+    shown: dict[str, str] = {}
+    for word, code in getattr(mapping, section).items():
+        shown.setdefault("true" if code is True else "false" if code is False else str(code), word)
+    if section == "category":
+        if policy is not None:
+            shown = {code: policy.category_label(code) for code in policy.category_codes}
+        # A label's own words, each standing for its code where no other label has it ("swearing").
+        by_word: dict[str, set[str]] = {}
+        for code in set(category_words(policy).values()):
+            label = policy.category_label(code) if policy is not None else code
+            for word in re.findall(r"[^\W\d_]+", label.casefold()):
+                if len(word) > LABEL_WORD_MIN:
+                    by_word.setdefault(word, set()).add(code)
+        known = {**{w: next(iter(c)) for w, c in by_word.items() if len(c) == 1}, **known}
+    return {word: shown.get(code, code) for word, code in known.items() if code}  # '' maps to nothing
+
+
+def suggest(value: str, words: dict[str, str]) -> str | None:
+    """The known word closest to `value` (difflib), as it is offered; None when none is close enough."""
+    close = difflib.get_close_matches(norm(value), list(words), n=1, cutoff=SUGGEST_CUTOFF)
+    return words[close[0]] if close else None
+
+
+def _unread_cells(sheet: Sheet, mapping: Mapping) -> pd.DataFrame:
+    """The cells of the time columns the load cannot read, with what to type instead (row, line)."""
+    found = []
+    columns = dict.fromkeys([mapping.time.column, *(c for e in mapping.events for c in e.time)])
+    for column in columns:
+        raw = sheet.column(column)
+        pos = sheet.lookup.get(norm(column))
+        if raw is None or pos is None:
+            continue
+        for row, text in unread_times(raw, mapping.time, sheet.epoch).items():
+            typed = as_typed(str(text), mapping.time)
+            fix = f": type it as {typed}" if typed else ": type a date and time, e.g. 03/03/2025 14:30"
+            found.append((int(row), f"cell {get_column_letter(pos + 1)}{row} {text!r} in column {column!r} "
+                                    f"is not a date the load reads{fix}"))
+    return pd.DataFrame(found, columns=["row", "line"])
+
+
 def map_check(path: Path, mapping_path: Path | str, policy: Policy | None = None) -> MapCheckReport:
-    """A dry run: rows, events, missing columns and every unmapped value with how often it occurs."""
+    """A dry run: rows, events, missing columns, every unmapped value with how often it occurs and the word it
+    is closest to, and every cell the load cannot read, named by its reference."""
     resolved = resolve_mapping(mapping_path)
     mapping = load_mapping(resolved)
     sheet = read_sheet(path, mapping)
     absent = [(c, optional) for c, optional in mapping.columns().items() if sheet.column(c) is None]
     result = expand(sheet, mapping, policy, resolved.name)
-    problems = result.unmapped
-    counts = (problems.drop_duplicates(["row", "section", "column", "value"])
-              .groupby(["section", "column", "value"]).size().reset_index(name="count")
+    per_row = (result.events["_row"] // ROW_STRIDE).value_counts()  # events per sheet row
+    problems = result.unmapped.drop_duplicates(["row", "section", "column", "value"])
+    counts = (problems.groupby(["section", "column", "value"])
+              .agg(count=("row", "size"), events=("row", lambda rows: int(per_row.reindex(rows).fillna(0).sum())))
+              .reset_index()
               .sort_values(["section", "count", "value"], ascending=[True, False, True]))
+    words = {section: _display_words(mapping, section, policy) for section in counts["section"].unique()}
+    formulas = sheet.notes.dropna().str.split("\n").explode()
+    cells = pd.concat([_unread_cells(sheet, mapping),
+                       pd.DataFrame({"row": formulas.index.astype(int), "line": formulas.to_numpy()})])
+    cells = cells.sort_values("row", kind="stable")
+    bad_rows = set(problems["row"].astype(int)) | set(cells["row"])
     return MapCheckReport(
         file=str(path), mapping=resolved.name, rows=result.rows, events=len(result.events),
         missing_columns=[c for c, optional in absent if not optional],
         missing_optional=[c for c, optional in absent if optional],
-        unmapped=[Unmapped(str(r.section), str(r.column), str(r.value), int(r.count))
+        unmapped=[Unmapped(str(r.section), str(r.column), str(r.value), int(r.count), int(r.events),
+                           suggest(str(r.value), words[r.section]))
                   for r in counts.itertuples(index=False)],
         unsaved_formulas=int(sheet.notes.notna().sum()),
+        cells=[str(line) for line in cells["line"]],
+        rows_to_fix=len(bad_rows),
+        events_to_fix=int(per_row.reindex(sorted(bad_rows)).fillna(0).sum()),
     )

@@ -122,6 +122,7 @@ def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None, mapping_name: 
             "event_time": ctx.time(spec.time or [mapping.time.column]),
             "event_type": etype,
             **{f: values[f] for f in ("platform", "item_id", *spec.carried) if f in values},
+            **{k.column: ctx.text(k.column) for k in mapping.keep},
         })[mask]
         frame["_row"] = frame.index.to_numpy(dtype="int64") * ROW_STRIDE + number
         frames.append(frame)
@@ -134,7 +135,10 @@ def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None, mapping_name: 
     for column in CANONICAL_COLUMNS:
         events[column] = (events[column] if column in events else pd.Series(None, index=events.index)
                           ).astype("string")
-    events = events[[*CANONICAL_COLUMNS, "_row", "_reasons"]].astype({"_row": "int64", "_reasons": "string"})
+    kept = [k.column for k in mapping.keep]  # the extra columns the loader keeps (etl.sources.FrameSource.keep)
+    for column in kept:
+        events[column] = events[column].astype("string")
+    events = events[[*CANONICAL_COLUMNS, *kept, "_row", "_reasons"]].astype({"_row": "int64", "_reasons": "string"})
     return Expansion(events, len(sheet.cells), problems)
 
 

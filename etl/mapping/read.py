@@ -43,4 +43,5 @@ def read_mapped(path: Path, mapping_path: Path | str, policy: Policy) -> FrameSo
     result = expand(sheet, mapping, policy, resolved.name)
     return FrameSource(name=str(path), content_hash=_content_hash(path, resolved),
                        format=f"{path.suffix.lower().lstrip('.')} via {resolved.name}", frame=result.events,
-                       row_stride=ROW_STRIDE)
+                       row_stride=ROW_STRIDE, keep=tuple(k.column for k in mapping.keep),
+                       identifying=mapping.identifying())

@@ -107,13 +107,21 @@ class Times(_Strict):
         return v
 
 
+# Fields whose column may be marked `identifying` (SPEC §7). Accounts and staff are pseudonymised whatever the
+# mapping says (staff unless the policy says otherwise); marking them says so where the team reads the file.
+# An item id marked identifying (a post link that holds the author's handle) is pseudonymised too.
+IDENTIFYING_FIELDS = ("account_id", "actor", "item_id")
+
+
 class FieldSource(_Strict):
-    """A source column (a bare string is a column name) or a fixed value for every row."""
+    """A source column (a bare string is a column name) or a fixed value for every row; `identifying` marks a
+    column that names a person, so its values are stored only as pseudonyms."""
 
     column: str | None = None
     value: str | None = None
     split: str | None = Field(default=None, min_length=1)
     optional: bool = False
+    identifying: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -125,6 +133,19 @@ class FieldSource(_Strict):
         if (self.column is None) == (self.value is None):
             raise ValueError("give either column or value")
         return self
+
+
+class KeptColumn(_Strict):
+    """An extra column of the sheet that the loader keeps in `events.extra` (a bare string is its name); no
+    other extra column is stored. `identifying`: its values are stored as pseudonyms."""
+
+    column: str = Field(min_length=1)
+    identifying: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_column(cls, data: Any) -> Any:
+        return {"column": data} if isinstance(data, str) else data
 
 
 class Condition(_Strict):
@@ -181,6 +202,7 @@ class Mapping(_Strict):
     source: Source = Source()
     time: Times
     fields: dict[MappableField, FieldSource]
+    keep: list[KeptColumn] = []
     events: list[EventSpec] = Field(min_length=1, max_length=ROW_STRIDE - 1)
     platform: dict[str, PlatformCode] = {}
     channel: dict[str, ChannelCode] = {}
@@ -199,6 +221,10 @@ class Mapping(_Strict):
         split = [f for f, s in v.items() if s.split is not None and f != "category"]
         if split:
             raise ValueError(f"split is only for category (a cell naming several), not {', '.join(split)}")
+        marked = [f for f, s in v.items() if s.identifying and f not in IDENTIFYING_FIELDS]
+        if marked:
+            raise ValueError(f"identifying is for {', '.join(IDENTIFYING_FIELDS)}, not {', '.join(marked)} "
+                             "(message text and rationales are redacted instead)")
         return v
 
     @field_validator("events")
@@ -230,7 +256,14 @@ class Mapping(_Strict):
         for ev in self.events:
             for col in [*([ev.type_column] if ev.type_column else []), *ev.time, *(c.column for c in ev.when)]:
                 out[col] = False
+        for kept in self.keep:
+            out.setdefault(kept.column, True)
         return out
+
+    def identifying(self) -> tuple[str, ...]:
+        """The canonical fields and kept columns whose values are stored only as pseudonyms."""
+        return (*(f for f, s in self.fields.items() if s.identifying and s.column is not None),
+                *(k.column for k in self.keep if k.identifying))
 
     def fixed_types(self) -> list[str]:
         return [e.type for e in self.events if e.type is not None]
