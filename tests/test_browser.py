@@ -116,6 +116,22 @@ def test_the_accessibility_check_sees_a_violation(browser: Browser, server: str)
         page.close()
 
 
+def test_tables_offer_no_download_of_their_own(browser: Browser, server: str) -> None:
+    """The queue holds the public's messages: Streamlit's own CSV export would neither neutralise formulas nor be
+    logged (`client.disableDataExport`); the product's downloads are the pages' own buttons."""
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    try:
+        page.goto(f"{server}/response-times?policy=cntw")
+        settle(page)
+        page.locator('[data-testid="stDataFrame"]').first.hover()
+        toolbar = page.locator('[data-testid="stElementToolbar"] button')
+        toolbar.first.wait_for(timeout=READY_MS)
+        labels = [button.get_attribute("aria-label") or "" for button in toolbar.all()]
+        assert "Search" in labels and not any("ownload" in label for label in labels)
+    finally:
+        page.close()
+
+
 def test_sidebar_navigation_keeps_the_filters_in_the_url(browser: Browser, server: str) -> None:
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
     try:
