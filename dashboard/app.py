@@ -146,6 +146,10 @@ def log_view(access: auth.Access, db: str, page: str, scope: Scope) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Moderation audit", page_icon=":material/shield:", layout="wide")
+    # Streamlit cuts a card's label and value off with an ellipsis ("Posts and accounts with fin…", "5.6 office
+    # h…") where a laptop's four cards a row are too narrow for them: let them wrap instead.
+    st.html("<style>[data-testid='stMetricLabel'] *, [data-testid='stMetricValue'] * "
+            "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important}</style>")
     db = data.warehouse_path(sys.argv)
     try:
         access = auth.current()

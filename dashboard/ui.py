@@ -70,7 +70,23 @@ def section(render: Callable[[], None]) -> None:
 
 
 def chart(fig: go.Figure, alt: str | None = None) -> None:
-    st.plotly_chart(fig, config=CHART_CONFIG, theme=None, alt=alt or fig.layout.title.text)
+    """The finding and its measure as page text above the plot, not inside it: Plotly never wraps a title, so
+    on a phone it was cut off at the chart's edge, where page text wraps at any width. The figure builders
+    keep their titles (tests and exports read them); the page takes them out of a copy."""
+    title = " ".join((fig.layout.title.text or "").replace("<br>", " ").split())
+    subtitle = fig.layout.title.subtitle.text or ""
+    shown = go.Figure(fig)
+    lines = fig.layout.title.text.count("<br>") + 1 if fig.layout.title.text else 0
+    # `finish` added 24 px per extra title line and the title's own band to the plot's height: give them back.
+    shown.update_layout(title=None, height=(fig.layout.height or 380) - 24 * max(lines - 1, 0) - 40, margin_t=10)
+    if title:
+        st.markdown(f"**{_markdown_text(title)}**" + (f"  \n{_markdown_text(subtitle)}" if subtitle else ""))
+    st.plotly_chart(shown, config=CHART_CONFIG, theme=None, alt=alt or title)
+
+
+def _markdown_text(text: str) -> str:
+    """Generated words (a policy's category labels among them) shown literally, never as markdown."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|$~" else c for c in text)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ counts differently fails here."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -47,7 +46,9 @@ def number(text: str, pattern: str = NUMBER) -> Decimal:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"].replace("<br>", " ") for c in at.get("plotly_chart")]
+    """The findings the page writes above its charts (ui.chart): bold first lines, markdown escapes undone."""
+    return [re.sub(r"\\(.)", r"\1", m.value.split("  \n")[0].strip("*")) for m in at.markdown
+            if m.value.startswith("**")]
 
 
 def problems(at: AppTest) -> list[str]:
