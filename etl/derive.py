@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from core.calendar import FIRST_YEAR, LAST_YEAR, calendar_frame
+from core.macros import install_macros
 from core.policy import Policy
 from core.vocab import DECISION_EVENTS, REMOVAL_EVENTS, REPLY_EVENTS
 
@@ -62,6 +63,17 @@ def refresh_items(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -
                 "FROM events CROSS JOIN calendar_lists($p) cl "
                 "WHERE policy_id = $p AND run_id = $run AND item_id IS NULL", {"p": policy.id, "run": run_id})
     refresh_touched(con, policy)
+
+
+def remove_events(con: duckdb.DuckDBPyConnection, policy: Policy, gone: str) -> None:
+    """Delete the events listed in the temp table `gone` (its `r` is the event's rowid) and name what they
+    touched (`touched_keys`, `account_days`) for `refresh_touched`: unload, erase and retention all take events
+    away this one way, so none can forget an item or a day. `gone` is a temp table the caller made, never input."""
+    install_macros(con)
+    con.execute(f"CREATE TEMP TABLE touched_keys AS SELECT DISTINCT item_key FROM {gone} WHERE item_key IS NOT NULL")
+    con.execute("CREATE TEMP TABLE account_days AS SELECT local_date(cl.cal, event_time) AS day "
+                f"FROM {gone} CROSS JOIN calendar_lists($p) cl WHERE item_id IS NULL", {"p": policy.id})
+    con.execute(f"DELETE FROM events WHERE rowid IN (SELECT r FROM {gone})")
 
 
 def refresh_touched(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:

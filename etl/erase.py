@@ -36,7 +36,6 @@ from typing import Any
 import duckdb
 
 from core import warehouse
-from core.macros import install_macros
 from core.policy import Policy
 from core.vocab import PLATFORMS
 from etl import derive
@@ -226,12 +225,7 @@ def erase_account(db_path: Path, policy: Policy, subject: Subject, key: bytes | 
             con.execute("COMMIT")
             _refuse_unknown(found, policy, subject)
             return found
-        install_macros(con)
-        con.execute("CREATE TEMP TABLE touched_keys AS SELECT DISTINCT item_key FROM erase_gone "
-                    "WHERE item_key IS NOT NULL")
-        con.execute("CREATE TEMP TABLE account_days AS SELECT local_date(cl.cal, event_time) AS day "
-                    "FROM erase_gone CROSS JOIN calendar_lists($p) cl WHERE item_id IS NULL", {"p": policy.id})
-        con.execute("DELETE FROM events WHERE rowid IN (SELECT r FROM erase_gone)")
+        derive.remove_events(con, policy, "erase_gone")
         con.execute("DELETE FROM quarantine WHERE rowid IN (SELECT r FROM erase_quarantine)")
         derive.refresh_touched(con, policy)
         if found.erased_before is None:
@@ -337,12 +331,7 @@ def _retention(con: duckdb.DuckDBPyConnection, policy: Policy, apply: bool, now:
     assert counts is not None
     found.items, found.events, found.quarantined = (int(n) for n in counts)
     if apply:
-        install_macros(con)
-        con.execute("CREATE TEMP TABLE touched_keys AS SELECT DISTINCT item_key FROM retention_gone "
-                    "WHERE item_key IS NOT NULL")
-        con.execute("CREATE TEMP TABLE account_days AS SELECT local_date(cl.cal, event_time) AS day "
-                    "FROM retention_gone CROSS JOIN calendar_lists($p) cl WHERE item_id IS NULL", {"p": policy.id})
-        con.execute("DELETE FROM events WHERE rowid IN (SELECT r FROM retention_gone)")
+        derive.remove_events(con, policy, "retention_gone")
         con.execute("DELETE FROM quarantine WHERE rowid IN (SELECT r FROM retention_quarantine)")
         derive.refresh_touched(con, policy)
         found.applied = True

@@ -28,7 +28,6 @@ from pathlib import Path
 import duckdb
 
 from core import warehouse
-from core.macros import install_macros
 from core.policy import Policy
 from etl import derive
 
@@ -99,11 +98,7 @@ def _unload(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, now: da
                   (SELECT count(*) FROM quarantine WHERE policy_id = $p AND released_run_id = $run),
                   (SELECT count(DISTINCT item_key) FROM gone)""", params).fetchone()
     assert counts is not None
-    install_macros(con)
-    con.execute("CREATE TEMP TABLE touched_keys AS SELECT DISTINCT item_key FROM gone WHERE item_key IS NOT NULL")
-    con.execute("CREATE TEMP TABLE account_days AS SELECT local_date(cl.cal, event_time) AS day "
-                "FROM gone CROSS JOIN calendar_lists($p) cl WHERE item_id IS NULL", {"p": policy.id})
-    con.execute("DELETE FROM events WHERE rowid IN (SELECT r FROM gone)")
+    derive.remove_events(con, policy, "gone")
     con.execute("DELETE FROM quarantine WHERE policy_id = $p AND run_id = $run", params)
     con.execute("UPDATE quarantine SET released_run_id = NULL WHERE policy_id = $p AND released_run_id = $run", params)
     con.execute("UPDATE quarantine SET resolved_run_id = NULL, resolved_event_id = NULL "
