@@ -201,6 +201,29 @@ MIGRATIONS: list[str] = [
     ALTER TABLE quarantine ADD COLUMN resolved_run_id INTEGER;
     ALTER TABLE quarantine ADD COLUMN resolved_event_id VARCHAR;
     """,
+    # 17: the auditor's review of governance findings, appended to and never changed: each change of a
+    # finding's status is a new row, and its current status is its latest row. A finding is its rule and
+    # subject (`platform:item_id`, `platform:account:<pseudonym>`, or G8's moderator and category) with a
+    # hash of the evidence it rested on when reviewed: new evidence makes it open again.
+    """
+    CREATE TABLE finding_reviews (
+        policy_id VARCHAR NOT NULL, rule VARCHAR NOT NULL, subject VARCHAR NOT NULL, evidence VARCHAR NOT NULL,
+        status VARCHAR NOT NULL, note VARCHAR, reviewer VARCHAR NOT NULL, reviewed_at TIMESTAMPTZ NOT NULL);
+    """,
+    # 18: what an organisation's own words in a team workbook or tool export mean (a category, platform, ...),
+    # chosen on the Upload page and used by later loads and map-check before the shipped mapping's defaults.
+    # Versioned, with who and when: the current meaning of a word is its latest row.
+    """
+    CREATE TABLE mapping_choices (
+        policy_id VARCHAR NOT NULL, mapping VARCHAR NOT NULL, field VARCHAR NOT NULL, said VARCHAR NOT NULL,
+        means VARCHAR, version INTEGER NOT NULL, chosen_by VARCHAR NOT NULL, chosen_at TIMESTAMPTZ NOT NULL);
+    """,
+    # 19: the other account an `account_linked` / `account_unlinked` event names (SPEC §1), its identifier
+    # pseudonymised like `account`.
+    """
+    ALTER TABLE events ADD COLUMN linked_platform VARCHAR;
+    ALTER TABLE events ADD COLUMN linked_account VARCHAR;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

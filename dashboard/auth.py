@@ -50,12 +50,16 @@ TEAM = "team"
 EVIDENCE = "evidence"  # governance findings, their evidence and exports
 QUALITY = "quality"  # loads, checks, quarantine
 ACCESS_LOG = "access_log"
+REVIEW = "review"  # mark a governance finding justified, action agreed or not a breach (a write)
+UPLOAD = "upload"  # preview and load a file, choose what a word means, undo an upload (writes)
+LINK = "link"  # record that two accounts are the same person, or end it (a write)
+PACK = "pack"  # the board pack; the auditor and public packs need EVIDENCE as well
 GRANTS: dict[str, frozenset[str]] = {
-    "leadership": frozenset({FRAME, OVERVIEW, CATEGORIES, RESPONSE, DECISIONS}),
+    "leadership": frozenset({FRAME, OVERVIEW, CATEGORIES, RESPONSE, DECISIONS, PACK}),
     "auditor": frozenset({FRAME, OVERVIEW, CATEGORIES, RESPONSE, QUEUE, DECISIONS, PSEUDONYMS, TEAM, EVIDENCE,
-                          ACCESS_LOG}),
-    "comms": frozenset({FRAME, CATEGORIES, RESPONSE, QUEUE, TEAM}),
-    "admin": frozenset({FRAME, QUALITY, ACCESS_LOG}),
+                          ACCESS_LOG, REVIEW, LINK, PACK}),
+    "comms": frozenset({FRAME, CATEGORIES, RESPONSE, QUEUE, TEAM, UPLOAD}),
+    "admin": frozenset({FRAME, QUALITY, ACCESS_LOG, UPLOAD, LINK}),
 }
 EVERYTHING = frozenset().union(*GRANTS.values())
 # Each named query and the capabilities that reach it (any one will do). A query not listed here is

@@ -1,6 +1,6 @@
 """Cached data access: every number on a page comes from a named query run here.
 
-Each call opens a short-lived read-only connection (`warehouse.reader`, which waits while a load holds
+Each call opens a short-lived read-only connection (`gate.reading`, which waits while a load holds
 the write lock), runs its queries and closes it, so the dashboard never holds the file between calls and
 never blocks a load for longer than its queries take. A page reads its tables in one call (`tables`,
 `summaries`): a fresh connection costs its opening, the macros and cold buffers, which a page paid once
@@ -34,8 +34,9 @@ from core.macros import ensure_macros, install_macros
 from core.policy import Policy, get_policy
 from core.pseudonym import existing_key, pseudonym
 from core.vocab import HATE_CATEGORY
-from core.warehouse import SCHEMA_VERSION, WarehouseError, check_path, reader
+from core.warehouse import SCHEMA_VERSION, WarehouseError, check_path
 from dashboard import auth
+from dashboard.gate import reading
 from queries import Scope, access_log, export, governance
 from queries.summary import build_summary, default_as_of
 
@@ -109,7 +110,7 @@ class View:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def _run(db: str, version: tuple[int, int, int], name: str, params: dict[str, Any]) -> pd.DataFrame:
-    with reader(db) as con:
+    with reading(db) as con:
         return _table_job(name, params)(con)
 
 
@@ -157,7 +158,7 @@ def _table_job(name: str, params: dict[str, Any]) -> Callable[[duckdb.DuckDBPyCo
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=1000)
 def _tables(db: str, version: tuple[int, int, int],
             requests: tuple[tuple[str, dict[str, Any]], ...]) -> list[pd.DataFrame]:
-    with reader(db) as con:
+    with reading(db) as con:
         return _in_parallel(con, [_table_job(name, params) for name, params in requests])
 
 
@@ -226,7 +227,7 @@ def loaded_policies(db: str) -> list[PolicyData]:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _scope_state(db: str, version: tuple[int, int, int], scope_json: str) -> tuple[datetime | None, int]:
     scope = Scope.model_validate_json(scope_json)
-    with reader(db) as con:
+    with reading(db) as con:
         as_of = default_as_of(con, scope.policy)
         install_macros(con)
         items = queries.records(con, "summary_items", scope.params(get_policy(scope.policy).timezone))[0]["total"]
@@ -244,7 +245,7 @@ def scope_state(db: str, scope: Scope) -> tuple[datetime | None, int]:
 def _summaries(db: str, version: tuple[int, int, int], scopes_json: tuple[str, ...], as_of: datetime,
                requests: tuple[tuple[str, dict[str, Any]], ...]) -> tuple[list[dict[str, Any]], list[pd.DataFrame]]:
     scopes = [Scope.model_validate_json(s) for s in scopes_json]
-    with reader(db) as con:
+    with reading(db) as con:
         jobs: list[Callable[[duckdb.DuckDBPyConnection], Any]] = [
             partial(_summary_job, scope=scope, as_of=as_of) for scope in scopes]
         found = _in_parallel(con, jobs + [_table_job(name, params) for name, params in requests])
@@ -284,7 +285,7 @@ class Governance:
 @st.cache_resource(ttl=CACHE_TTL_S, show_spinner=False, max_entries=20)
 def _governance(db: str, version: tuple[int, int, int], scope_json: str, as_of: datetime) -> Governance:
     scope = Scope.model_validate_json(scope_json)
-    with reader(db) as con:
+    with reading(db) as con:
         return Governance(*governance.review(con, get_policy(scope.policy), scope, as_of,
                                              run_jobs=partial(_in_parallel, con)))
 

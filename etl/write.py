@@ -94,7 +94,8 @@ def insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, k
                    CASE WHEN g.n_needs_response IS NULL THEN NULL
                         ELSE list_contains($true_words, g.n_needs_response) END,
                    g.n_categories, g.n_protected, g.n_actor, g.n_signposted_to,
-                   g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash, a.item_key
+                   g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash, a.item_key,
+                   NULL, NULL
             FROM passing g
             LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id
             JOIN source_names s ON s._src = g._src

@@ -198,8 +198,8 @@ def test_a_warehouse_of_an_earlier_release_is_upgraded_not_misread(warehouse: Pa
     db = tmp_path / "old.duckdb"
     db.write_bytes(warehouse.read_bytes())
     con = wh.connect(db)  # undo the last migration: the file as the release before it left it
-    con.execute("ALTER TABLE quarantine DROP COLUMN resolved_run_id; "  # what migration 16 made
-                "ALTER TABLE quarantine DROP COLUMN resolved_event_id")
+    con.execute("ALTER TABLE events DROP COLUMN linked_platform; "  # what migration 19 made
+                "ALTER TABLE events DROP COLUMN linked_account")
     con.execute("DELETE FROM schema_migrations WHERE version = ?", [wh.SCHEMA_VERSION])
     con.close()
     monkeypatch.setenv("MODAUDIT_DB", str(db))
