@@ -97,8 +97,12 @@ def sign_in() -> None:
 def no_role(access: auth.Access) -> None:
     """A signed-in user whose e-mail has no role: no data, and whom to ask."""
     st.title("No access yet")
-    st.markdown(f"You are signed in as **{access.email}**, but this address has no role on the dashboard, so "
-                "it shows you no data.")
+    if not access.verified:
+        st.markdown(f"You are signed in as **{access.email}**, but your sign-in provider has not verified that "
+                    "this address is yours, so the dashboard gives it no role and shows you no data.")
+    else:
+        st.markdown(f"You are signed in as **{access.email}**, but this address has no role on the dashboard, so "
+                    "it shows you no data.")
     st.markdown(f"Ask {access.contact} to give you a role: leadership, auditor, comms or admin.")
 
 

@@ -214,6 +214,7 @@ class Access:
     roles: frozenset[str] = frozenset()
     staff: str | None = None  # the staff name they log under, for "You" on the Team page
     contact: str = ""
+    verified: bool = True  # False: the provider says it has not verified the e-mail, so no role is given
     capabilities: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -252,6 +253,8 @@ def current() -> Access:
     if get_script_run_ctx(suppress_warning=True) is None or not st.user.get("is_logged_in", False):
         return SIGNED_OUT
     email = str(st.user.get("email") or "").strip().lower()
+    if st.user.get("email_verified") is False:  # a provider that lets anyone claim an address says so here
+        return Access("signed-in", email, frozenset(), None, config.contact, verified=False)
     return Access("signed-in", email, config.roles_for(email), config.staff.get(email), config.contact)
 
 

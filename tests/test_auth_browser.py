@@ -30,6 +30,7 @@ pytestmark = pytest.mark.browser
 SUBJECTS = {"leadership": "lead", "auditor": "audit", "comms": "comms", "admin": "admin", None: "stranger"}
 EMAILS = {"lead": "lead@trust.example", "audit": "audit@trust.example", "comms": "comms@trust.example",
           "admin": "admin@trust.example", "stranger": "stranger@elsewhere.example"}
+UNVERIFIED = "unverified"  # claims the auditor's address, which the provider has not verified
 URLS = {title: path for title, path in PAGES.values()} | {"Access log": "access-log"}
 # What only a page drawn from the warehouse has: a chart, a table, a headline figure, the sidebar's filters.
 DATA = '.js-plotly-plot, [data-testid="stDataFrame"], [data-testid="stMetric"], [data-testid="stSidebar"] input'
@@ -53,6 +54,7 @@ def provider(warehouse: Path) -> Iterator[int]:
     port = _free_port()
     claims = [arg for sub, email in EMAILS.items()
               for arg in ("--user-claims", json.dumps({"sub": sub, "email": email, "email_verified": True}))]
+    claims += ["--user-claims", json.dumps({"sub": UNVERIFIED, "email": EMAILS["audit"], "email_verified": False})]
     log = warehouse.parent / "oidc-provider.log"
     with log.open("w") as out:
         proc = subprocess.Popen([str(Path(sys.executable).with_name("oidc-provider-mock")), "--port", str(port),
@@ -185,6 +187,26 @@ def test_a_stranger_signs_in_and_sees_no_data_and_whom_to_ask(browser: Browser, 
         assert page.locator(DATA).count() == 0
         assert "digital@trust.example" in page.locator('[data-testid="stMain"]').inner_text()
         assert accessibility_violations(page) == []
+        page.goto(f"{auth_server}/governance")
+        page.get_by_role("heading", name="No access yet", level=1).wait_for(timeout=READY_MS)
+        ready(page)
+        assert page.locator(DATA).count() == 0
+    finally:
+        context.close()
+
+
+def test_an_unverified_address_gets_no_role_even_when_the_auth_file_names_it(browser: Browser,
+                                                                              auth_server: str) -> None:
+    """A provider that lets anyone type any address (a shared or social one) marks it unverified: taking the
+    auditor's address there must not give the auditor's pages."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    page = context.new_page()
+    try:
+        sign_in(page, auth_server, UNVERIFIED)
+        page.get_by_role("heading", name="No access yet", level=1).wait_for(timeout=READY_MS)
+        assert nav_titles(page) == set()
+        assert page.locator(DATA).count() == 0
+        assert "has not verified" in page.locator('[data-testid="stMain"]').inner_text()
         page.goto(f"{auth_server}/governance")
         page.get_by_role("heading", name="No access yet", level=1).wait_for(timeout=READY_MS)
         ready(page)
