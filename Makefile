@@ -7,7 +7,7 @@ DEMO_DAYS ?= 240
 PORT ?= 8501
 PRESETS := $(basename $(notdir $(wildcard core/policies/*.toml)))  # every preset in the preset folder
 
-.PHONY: setup demo demo-data test lint chromium bench clean print-presets
+.PHONY: setup demo demo-data test lint chromium report-tools bench clean print-presets
 
 setup: $(VENV)/.installed
 
@@ -26,7 +26,7 @@ demo-data: setup
 print-presets:
 	@echo $(PRESETS)
 
-demo: demo-data
+demo: demo-data chromium report-tools  # the Governance pack page draws its charts with chromium
 	@echo "Dashboard: http://localhost:$(PORT)"
 	$(BIN)/modaudit dashboard --db $(DEMO_DB) --port $(PORT)
 
@@ -36,25 +36,36 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+# The governance pack (`modaudit report`): WeasyPrint needs pango and fonts, its tests read the PDFs back with
+# poppler's pdftotext; install Debian's packages when missing (its charts use the chromium above).
+report-tools:
+	@{ command -v pdftotext >/dev/null 2>&1 && ldconfig -p | grep -q libpangoft2 && fc-list | grep -qi liberation; } || { \
+	  pkgs="poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; fi; }
+
 # axe-core for the browser test's accessibility check, pinned by tests/axe/package-lock.json.
 AXE := tests/axe/node_modules/axe-core/axe.min.js
 $(AXE): tests/axe/package-lock.json
 	npm ci --prefix tests/axe --no-audit --no-fund --silent
 	touch $@
 
-test: setup chromium $(AXE)
+test: setup chromium report-tools $(AXE)
 	$(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Benchmarks (bench/run.py): every size in turn; one size with e.g. `make bench BENCH_EVENTS=1000000`.
-BENCH_EVENTS ?= 1000000 10000000
+# Benchmarks (bench/run.py): every preset side by side on every shape of log (bench/shapes.py), at 1M events
+# unless told, e.g. `make bench BENCH_EVENTS="1000000 10000000" BENCH_POLICIES="cntw ctmuhb" BENCH_SHAPES=typical`;
+# BENCH_DATA=DIR keeps the logs and warehouses there and generates a log only once.
+BENCH_EVENTS ?= 1000000
 BENCH_OUT ?= bench/results/latest.md
 
 bench: setup
-	$(BIN)/python bench/run.py --events $(BENCH_EVENTS) --out $(BENCH_OUT)
+	$(BIN)/python bench/run.py --events $(BENCH_EVENTS) --out $(BENCH_OUT) $(if $(BENCH_POLICIES),--policies $(BENCH_POLICIES)) \
+	  $(if $(BENCH_SHAPES),--shapes $(BENCH_SHAPES)) $(if $(BENCH_DATA),--data $(BENCH_DATA))
 
 clean:
 	rm -rf $(VENV) data/demo data/*.duckdb data/*.duckdb.wal

@@ -12,8 +12,9 @@ What is timed, and why this way:
   a new one is timed too): these are the page's only way to the warehouse; each call's time includes
   opening the read-only connection, installing the macros, the query, turning its result into a frame and
   the cache storing it — what a reader waits for;
-- `queries.run` wherever it was imported, for a per-query breakdown, and counted in the total only when it
-  runs outside a cached function (a page bypassing the cache would still be timed);
+- `queries.run` and `queries.records` (the summary's plain rows, which the Overview's figures come from)
+  wherever they were imported, for a per-query breakdown, and counted in the total only when they run
+  outside a cached function (a page bypassing the cache would still be timed);
 - whether a call comes from the app shell (`app.py` before the page) or from the page itself, by wrapping
   `st.navigation`'s page runner.
 
@@ -84,7 +85,7 @@ class Recorder:
                 with self.lock:
                     self.depth -= 1
                 # Rows returned, when a frame: a big result costs outside SQL too (st.cache_data pickles it).
-                rows = len(result) if isinstance(result, pd.DataFrame) else None
+                rows = len(result) if isinstance(result, pd.DataFrame | list) else None
                 call = Call(entry, name_of(args), self.phase, seconds, rows)
                 if query:
                     self.queries.append(call)
@@ -94,7 +95,8 @@ class Recorder:
 
 
 def instrument(rec: Recorder) -> None:
-    """Wrap the data-access entry points, `queries.run` wherever imported, and the page runner."""
+    """Wrap the data-access entry points, `queries.run` and `queries.records` wherever imported, and the page
+    runner."""
     from streamlit.navigation.page import Page
     from streamlit.runtime.caching.cache_utils import CachedFunc
 
@@ -106,12 +108,13 @@ def instrument(rec: Recorder) -> None:
             # `_run(db, stamp, name, params)` names its query; the others are named by themselves.
             name_of = (lambda args: str(args[2])) if attr == "_run" else (lambda args, a=attr: a.lstrip("_"))
             setattr(data, attr, rec.timed(attr, value, name_of))
-    original_run = queries.run
-    timed_run = rec.timed("queries.run", original_run, lambda args: str(args[1]), query=True)
-    for module in list(sys.modules.values()):
-        if module is not None and getattr(module, "__name__", "").split(".")[0] in {"queries", "dashboard"} \
-                and getattr(module, "run", None) is original_run:
-            module.run = timed_run  # type: ignore[attr-defined]
+    for attr in ("run", "records"):
+        original = getattr(queries, attr)
+        timed = rec.timed(f"queries.{attr}", original, lambda args: str(args[1]), query=True)
+        for module in list(sys.modules.values()):
+            if module is not None and getattr(module, "__name__", "").split(".")[0] in {"queries", "dashboard"} \
+                    and getattr(module, attr, None) is original:
+                setattr(module, attr, timed)
 
     page_run = Page.run
 

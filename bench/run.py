@@ -1,23 +1,37 @@
-"""Benchmarks (issue 6): load, summary, dashboard pages and a daily increment against DuckDB's own floor.
+"""Benchmarks (issues 6 and 22): load, summary, pages and a daily increment against DuckDB's own floor, for
+every preset and every shape of log, side by side.
 
-    .venv/bin/python bench/run.py [--events 1000000 10000000] [--policy cntw] [--out bench/results/latest.md]
-    make bench [BENCH_EVENTS=1000000]
+    .venv/bin/python bench/run.py [--events 1M] [--policies cntw ctmuhb] [--shapes typical warnings_blocks]
+                                  [--data /work/bench-data [--reuse]] [--out bench/results/latest.md]
+    make bench [BENCH_EVENTS=1000000] [BENCH_POLICIES="cntw ctmuhb"] [BENCH_SHAPES=typical]
 
-For each size, in its own temporary directory (deleted at the end, big files as soon as they are done):
+The presets are the preset folder's (core.policy.available_policies) and the shapes bench/shapes.py's,
+unless named. For each size, shape and preset:
 
-1. `modaudit generate` writes a year of log with about that many events (setup, not judged);
+1. bench/shapes.py writes the shape's log of about that many events (setup, not judged);
 2. the floor: DuckDB's own `CREATE TABLE AS SELECT * FROM read_csv(..., all_varchar = true)` of the file;
-3. `modaudit load` of the file, then `modaudit summary --json`, each as a whole process;
+3. `modaudit load` of the file, then `modaudit summary --json`, each as a whole process, and the summary
+   again in a process that times each of its queries (bench/summary_queries.py): each governance rule's
+   seconds and share of it;
 4. every dashboard page (dashboard/views/*.py) run through AppTest on that warehouse, one process per page
-   (bench/page_queries.py): the seconds in the queries the page issues, cold, and the whole script run;
-5. the daily increment: the year's last 10,000 events (held back from the big log, so like a real export
-   they carry replies and actions on messages already in the warehouse), loaded into the big warehouse and,
-   as a baseline with its own floor, into an empty one: whether a day's load grows with history.
+   (bench/page_queries.py): the seconds in the queries the page issues, cold, the whole script run, and
+   each governance query's seconds and share of the page;
+5. the daily increment: the log's last 10,000 events (held back from the big log, so like a real export
+   they carry replies and actions on messages already in the warehouse), loaded into (a copy of) the big
+   warehouse and, as a baseline with its own floor, into an empty one: whether a day's load grows with
+   history; for the typical shape, beside it, bench/upload.py's in-server upload of a day into a warehouse
+   of that size, when that module is there.
+
+With `--data DIR` the logs and warehouses are kept there and a log already there is not generated again;
+with `--reuse` too, a warehouse already there is not loaded again (its load is then not measured), which is
+for working on the summary and the pages. Without it, everything is made in a temporary directory, deleted
+at the end.
 
 Every step is a child process whose peak memory is read from `os.wait4` (ru_maxrss), so no GNU time is
 needed. The same run measures the floor and the steps, so ratios hold even on a busy machine while absolute
-seconds do not. One table per size is printed and written, with the machine, to `--out` (Markdown) and to
-the same name with `.json` (every figure, and each page's queries one by one).
+seconds do not. One table per size and shape, the presets side by side, is printed and written, with the
+machine, to `--out` (Markdown) and to the same name with `.json` (every figure, and each page's queries one
+by one).
 """
 
 from __future__ import annotations
@@ -31,34 +45,44 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from shapes import SEED, SHAPE_NAMES, shape_named
 
+from core.policy import available_policies
 from core.warehouse import reader
 from demo.generate import DEMO_END
 from queries import records
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 MODAUDIT = str(BIN / "modaudit")
-PAGE_SCRIPT = Path(__file__).resolve().parent / "page_queries.py"
+PAGE_SCRIPT = BENCH / "page_queries.py"
+SUMMARY_SCRIPT = BENCH / "summary_queries.py"
+SHAPE_SCRIPT = BENCH / "shapes.py"
+UPLOAD_SCRIPT = BENCH / "upload.py"
 VIEWS = ROOT / "dashboard" / "views"
-DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.md"
+DEFAULT_OUT = BENCH / "results" / "latest.md"
 
+# The typical shape's year and events per item (measured: 1191 items a day x 365 days -> 1.0M), by which
+# bench/upload.py sizes the year it loads its day into.
 DAYS = 365
-EVENTS_PER_ITEM = 2.3  # events per item over a year's log (measured: 1191 items a day x 365 days -> 1.0M)
+EVENTS_PER_ITEM = 2.3
 INCREMENT_EVENTS = 10_000
 ONE_M = 1_000_000
 GB_MB = 2048
-SEED = 1
+RULE_QUERIES = "governance/"  # the rules' queries (and G2's account history, G8's decisions) by name
 
 FLOOR_SCRIPT = ("import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
                 "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)', [sys.argv[2]])")
+
+__all__ = ["DAYS", "EVENTS_PER_ITEM", "INCREMENT_EVENTS", "MODAUDIT", "SEED", "bench_env", "hold_back", "measure"]
 
 
 @dataclass
@@ -78,15 +102,29 @@ class Row:
 
 
 @dataclass
-class SizeResult:
-    """Everything measured at one size: the table rows, notes under it, and the raw page records."""
+class Share:
+    """One governance query's seconds in one place (the summary, a page) and that place's own seconds."""
 
+    place: str
+    query: str
+    seconds: float
+    of_seconds: float
+
+
+@dataclass
+class RunResult:
+    """Everything measured for one preset on one shape at one size: the rows, notes, the raw page records and
+    the governance queries' shares."""
+
+    policy: str
+    shape: str
     requested: int
-    events: int
-    increment_events: int
+    events: int = 0
+    increment_events: int = 0
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pages: list[dict[str, Any]] = field(default_factory=list)
+    shares: list[Share] = field(default_factory=list)
     load_average: tuple[float, float] = (0.0, 0.0)
 
 
@@ -113,17 +151,17 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
 
 
 def bench_env() -> dict[str, str]:
-    """A fixed pseudonym key, so no key file is written and every run pseudonymises alike."""
-    return {**os.environ, "MODAUDIT_PSEUDONYM_KEY": "modaudit-bench-pseudonym-key-0001"}
+    """A fixed pseudonym key, so no key file is written and every run pseudonymises alike; and "today" the day
+    the generated logs end, so the pages draw as on fresh data, without the old-data warning."""
+    return {**os.environ, "MODAUDIT_PSEUDONYM_KEY": "modaudit-bench-pseudonym-key-0001",
+            "MODAUDIT_TODAY": DEMO_END.isoformat()}
 
 
-def generate(policy: str, out: Path, start: date, days: int, daily_items: int) -> tuple[Row, int]:
-    """`modaudit generate` from `start`; its row (setup, not judged) and the events it wrote."""
-    seconds, peak, said = measure([MODAUDIT, "generate", "--policy", policy, "--start", start.isoformat(),
-                                   "--days", str(days), "--daily-items", str(daily_items), "--seed", str(SEED),
-                                   "--out", str(out)])
-    events = int(said.split("wrote ", 1)[1].split()[0])  # "wrote N events to PATH"
-    return Row(f"setup: modaudit generate ({out.name})", seconds, peak), events
+def generate(policy: str, shape: str, requested: int, out: Path) -> Row:
+    """bench/shapes.py writes the shape's log (setup, not judged)."""
+    seconds, peak, _ = measure([sys.executable, str(SHAPE_SCRIPT), "--policy", policy, "--shape", shape,
+                                "--events", str(requested), "--out", str(out)])
+    return Row(f"setup: generate the {shape} log", seconds, peak)
 
 
 def floor(log: Path, work: Path, label: str) -> Row:
@@ -148,6 +186,15 @@ def load(log: Path, db: Path, policy: str, label: str, floor_s: float) -> tuple[
 def summary(db: Path, policy: str, floor_s: float) -> Row:
     seconds, peak, _ = measure([MODAUDIT, "summary", "--db", str(db), "--policy", policy, "--json"], bench_env())
     return Row("modaudit summary --json", seconds, peak, floor_s)
+
+
+def summary_queries(db: Path, policy: str, work: Path) -> dict[str, Any]:
+    """The summary built once more in a process that times each of its queries (bench/summary_queries.py)."""
+    out = work / "summary-queries.json"
+    measure([sys.executable, str(SUMMARY_SCRIPT), "--db", str(db), "--policy", policy, "--out", str(out)],
+            bench_env())
+    record: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return record
 
 
 def page_files() -> list[str]:
@@ -191,10 +238,31 @@ def page_goal_s(requested: int) -> float:
     return 0.3 if requested <= ONE_M else 1.0
 
 
-# --- one size -----------------------------------------------------------------------------------------------
+# --- one preset on one shape ------------------------------------------------------------------------------
 
 
-def bench_pages(db: Path, work: Path, floor_s: float, result: SizeResult) -> None:
+def rule_shares(place: str, queries: list[dict[str, Any]], of_seconds: float) -> list[Share]:
+    """The governance queries among `queries` (timed calls with a name and seconds), summed per query."""
+    seconds: dict[str, float] = {}
+    for query in queries:
+        if query["name"].startswith(RULE_QUERIES) and query.get("phase", "page") == "page":
+            name = query["name"].removeprefix(RULE_QUERIES)
+            seconds[name] = seconds.get(name, 0.0) + query["seconds"]
+    return [Share(place, name, s, of_seconds) for name, s in seconds.items()]
+
+
+def bench_summary(db: Path, work: Path, floor_s: float, result: RunResult) -> None:
+    """The command as a whole process (the goal), then where its time goes, query by query."""
+    small = result.requested <= ONE_M
+    result.rows.append(judge(summary(db, result.policy, floor_s), 1.0 if small else None, memory_goal=small))
+    timed = summary_queries(db, result.policy, work)
+    result.shares += rule_shares("summary", timed["queries"], timed["summary_s"])
+    top = sorted(timed["queries"], key=lambda q: -q["seconds"])[:4]
+    result.notes.append(f"summary built in-process in {timed['summary_s']:.2f} s, imports aside; slowest queries: "
+                        + ", ".join(f"{q['name']} {q['seconds']:.2f}" for q in top))
+
+
+def bench_pages(db: Path, work: Path, floor_s: float, result: RunResult) -> None:
     """A row per page for its queries (goal) and one for the whole script run (peak memory); the app shell's
     queries (sidebar options, as-of), which every page runs before its own, as one row of their own."""
     small = result.requested <= ONE_M
@@ -208,6 +276,7 @@ def bench_pages(db: Path, work: Path, floor_s: float, result: SizeResult) -> Non
             continue
         record["peak_mb"] = peak
         result.pages.append(record)
+        result.shares += rule_shares(f"page {name}", record["queries"], record["page_queries_s"])
         shell.append(record["shell_queries_s"])
         row = judge(Row(f"page {name}: its queries", record["page_queries_s"], None, floor_s),
                     page_goal_s(result.requested))
@@ -246,29 +315,66 @@ def slowest_queries(pages: list[dict[str, Any]], top: int = 3) -> list[str]:
     return lines
 
 
+def csv_records(lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """A CSV file's records as their lines: a quoted value may hold a line break (a message written over two
+    lines), so a record ends only where the quotes so far are balanced."""
+    record: list[bytes] = []
+    quoted = False
+    for line in lines:
+        record.append(line)
+        quoted ^= line.count(b'"') % 2 == 1
+        if not quoted:
+            yield record
+            record = []
+    if record:
+        yield record
+
+
 def hold_back(log: Path, out: Path, events: int) -> None:
-    """Move the last `events` rows of a generated log (it is in time order) to `out`, header and all."""
-    with log.open("rb") as fh:
-        lines = sum(1 for _ in fh)
-    keep = lines - events
+    """Move the last `events` records of a generated log (it is in time order) to `out`, header and all."""
+    keep = data_rows(log) - events
     with log.open("rb") as src, log.with_suffix(".tmp").open("wb") as head, out.open("wb") as tail:
-        header = src.readline()
-        tail.write(header)
-        head.write(header)
-        for number, line in enumerate(src, start=2):
-            (head if number <= keep else tail).write(line)
+        rows = csv_records(src)
+        header = next(rows)
+        tail.writelines(header)
+        head.writelines(header)
+        for number, record in enumerate(rows, start=1):
+            (head if number <= keep else tail).writelines(record)
     log.with_suffix(".tmp").replace(log)
 
 
-def bench_increment(policy: str, db: Path, log: Path, work: Path, result: SizeResult) -> None:
-    """The held-back last events, loaded into an empty warehouse (baseline) and into the big one."""
+def data_rows(path: Path) -> int:
+    """Records of a CSV log, the header aside."""
+    with path.open("rb") as fh:
+        return sum(1 for _ in csv_records(fh)) - 1
+
+
+def upload_figures(policy: str, requested: int) -> tuple[Row | None, list[str]]:
+    """bench/upload.py's in-server upload of a day into a warehouse of this size (it makes its own), as a row
+    judged like the increment, and its lines; None and a note when that module is not there. It runs as a
+    process of its own: it loads in its own process, and Linux starts a child's peak memory at its parent's,
+    so loading in this one would raise every later child's figure."""
+    if not UPLOAD_SCRIPT.exists():
+        return None, ["in-server upload not measured: bench/upload.py is not there"]
+    _, _, said = measure([sys.executable, str(UPLOAD_SCRIPT), "--events", str(requested), "--policy", policy],
+                         bench_env())
+    figures = json.loads(said.strip().splitlines()[-1])
+    row = judge(Row("daily upload in the server's process (bench/upload.py)", figures["in_server_upload_s"]), 1.0)
+    return row, [" ".join(said.strip().splitlines()[:-1]).replace("  ", " ")]
+
+
+def bench_increment(db: Path, log: Path, work: Path, result: RunResult, with_upload: bool) -> None:
+    """The held-back last events, loaded into an empty warehouse (baseline) and into a copy of the big one
+    (the kept warehouse stays the log's own); beside them, the in-server upload."""
     small = result.requested <= ONE_M
-    base = floor(log, work, f"{result.increment_events:,}-event increment")
+    base = floor(log, work, "the day's increment")
     result.rows.append(base)
-    empty, empty_counts, _ = load(log, work / "empty.duckdb", policy, "daily increment into an empty warehouse",
-                                  base.seconds)
+    empty, empty_counts, _ = load(log, work / "empty.duckdb", result.policy,
+                                  "daily increment into an empty warehouse", base.seconds)
     result.rows.append(judge(empty, memory_goal=small))
-    into, counts, steps = load(log, db, policy, f"daily increment into the {result.events:,}-event warehouse",
+    big = work / "increment-into.duckdb"
+    shutil.copy(db, big)
+    into, counts, steps = load(log, big, result.policy, "daily increment into the big warehouse (CLI)",
                                base.seconds)
     result.rows.append(judge(into, 1.0, memory_goal=small))
     result.notes.append(steps)
@@ -276,37 +382,45 @@ def bench_increment(policy: str, db: Path, log: Path, work: Path, result: SizeRe
     result.notes.append(f"daily increment: {into.seconds:.2f} s into the {result.events:,}-event warehouse against "
                         f"{empty.seconds:.2f} s into an empty one (×{grows:.2f}); counts {counts}, into an empty "
                         f"warehouse {empty_counts} (its replies to earlier messages are orphans there)")
+    if with_upload:
+        row, lines = upload_figures(result.policy, result.requested)
+        if row is not None:
+            row.floor_s = base.seconds
+            result.rows.append(row)
+            result.notes.append(f"the same goal in the server: {row.seconds:.2f} s against the CLI's "
+                                f"{into.seconds:.2f} s (×{into.seconds / row.seconds:.2f})")
+        result.notes += lines
 
 
-def bench_size(requested: int, policy: str, keep: bool) -> SizeResult:
-    """Everything at one size, in its own temporary directory."""
-    work = Path(tempfile.mkdtemp(prefix=f"modaudit-bench-{requested}-"))
-    result = SizeResult(requested, 0, 0, load_average=os.getloadavg()[:2])
+def bench_one(policy: str, shape: str, requested: int, data: Path, reuse: bool, with_upload: bool) -> RunResult:
+    """Everything for one preset on one shape at one size; scratch files in a temporary directory."""
+    work = Path(tempfile.mkdtemp(prefix=f"modaudit-bench-{policy}-{shape}-"))
+    result = RunResult(policy, shape, requested, load_average=os.getloadavg()[:2])
     small = requested <= ONE_M
     try:
-        log, db = work / "log.csv", work / "warehouse.duckdb"
-        daily = max(1, round(requested / (EVENTS_PER_ITEM * DAYS)))
-        made, generated = generate(policy, log, DEMO_END - timedelta(days=DAYS), DAYS, daily)
-        result.rows.append(made)
-        increment = work / "increment.csv"
-        hold_back(log, increment, INCREMENT_EVENTS)
-        result.events, result.increment_events = generated - INCREMENT_EVENTS, INCREMENT_EVENTS
-        big = floor(log, work, f"{result.events:,} events")
+        log = data / f"{policy}-{shape}-{requested}.csv"
+        increment = data / f"{policy}-{shape}-{requested}-increment.csv"
+        db = data / f"{policy}-{shape}-{requested}.duckdb"
+        if not (log.exists() and increment.exists()):
+            result.rows.append(generate(policy, shape, requested, log))
+            hold_back(log, increment, INCREMENT_EVENTS)
+            db.unlink(missing_ok=True)
+        result.events, result.increment_events = data_rows(log), data_rows(increment)
+        big = floor(log, work, "the log")
         result.rows.append(big)
-        loaded, counts, steps = load(log, db, policy, "modaudit load", big.seconds)
-        result.rows.append(judge(loaded, ratio_goal=2.5, memory_goal=small))
-        result.notes += [f"load counts: {counts}", steps]
-        if not keep:
-            log.unlink()
-        result.rows.append(judge(summary(db, policy, big.seconds), 1.0 if small else None, memory_goal=small))
+        if reuse and db.exists():
+            result.notes.append(f"warehouse {db} reused: its load was not measured in this run")
+        else:
+            db.unlink(missing_ok=True)
+            loaded, counts, steps = load(log, db, policy, "modaudit load", big.seconds)
+            result.rows.append(judge(loaded, ratio_goal=2.5, memory_goal=small))
+            result.notes += [f"load counts: {counts}", steps]
+        bench_summary(db, work, big.seconds, result)
         bench_pages(db, work, big.seconds, result)
         result.notes.extend(slowest_queries(result.pages))
-        bench_increment(policy, db, increment, work, result)
+        bench_increment(db, increment, work, result, with_upload and shape == SHAPE_NAMES[0])
     finally:
-        if keep:
-            print(f"kept {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     return result
 
 
@@ -326,40 +440,86 @@ def machine() -> dict[str, Any]:
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-def cells(row: Row) -> list[str]:
-    yes_no = {True: "yes", False: "**NO**", None: ""}[row.met]
-    return [row.step, f"{row.seconds:.2f}", "" if row.peak_mb is None else f"{row.peak_mb:.0f}",
-            "" if row.ratio is None else f"{row.ratio:.2f}", row.goal, yes_no]
+def cell(row: Row | None) -> list[str]:
+    """A row's figures for one preset: seconds (× floor, peak MB), and whether its goal is met."""
+    if row is None:
+        return ["", ""]
+    parts = [f"{row.seconds:.2f} s"]
+    if row.ratio is not None and not row.step.startswith("floor"):
+        parts.append(f"{row.ratio:.2f}×")
+    if row.peak_mb is not None:
+        parts.append(f"{row.peak_mb:.0f} MB")
+    return [", ".join(parts), {True: "yes", False: "**NO**", None: ""}[row.met]]
 
 
-HEADER = ["step", "seconds", "peak MB", "× floor", "goal", "met?"]
+def side_by_side(runs: list[RunResult]) -> list[list[str]]:
+    """One line per step, in the order the first preset measured them, each preset's figures beside."""
+    steps: list[str] = []
+    goals: dict[str, str] = {}
+    for run in runs:
+        for row in run.rows:
+            if row.step not in steps:
+                steps.append(row.step)
+            goals[row.step] = goals.get(row.step) or row.goal
+    steps.sort(key=lambda step: not step.startswith("setup"))  # a log made for one preset only still heads it
+    header = ["step", "goal"] + [c for run in runs for c in (run.policy, "met?")]
+    lines = [header]
+    for step in steps:
+        by_policy = [next((r for r in run.rows if r.step == step), None) for run in runs]
+        lines.append([step, goals[step]] + [c for row in by_policy for c in cell(row)])
+    return lines
 
 
-def text_table(rows: list[Row]) -> str:
-    table = [HEADER, *(cells(r) for r in rows)]
-    widths = [max(len(line[i].replace("*", "")) for line in table) for i in range(len(HEADER))]
-    align: list[Callable[[str, int], str]] = [str.ljust, str.rjust, str.rjust, str.rjust, str.ljust, str.ljust]
-    return "\n".join("  ".join(align[i](c.replace("*", ""), widths[i]) for i, c in enumerate(line)).rstrip()
-                     for line in table)
+def share_lines(runs: list[RunResult]) -> list[list[str]]:
+    """Each governance query's seconds and share of the summary and of each page, presets side by side."""
+    keys: list[tuple[str, str]] = []
+    for run in runs:
+        for share in run.shares:
+            if (share.place, share.query) not in keys:
+                keys.append((share.place, share.query))
+    places = list(dict.fromkeys(place for place, _ in keys))
+    lines = [["where", "governance query"] + [run.policy for run in runs]]
+    for place, query in sorted(keys, key=lambda key: (places.index(key[0]), key[1])):
+        figures = []
+        for run in runs:
+            found = next((s for s in run.shares if (s.place, s.query) == (place, query)), None)
+            figures.append("" if found is None else f"{found.seconds:.3f} s ({found.seconds / found.of_seconds:.0%})"
+                           if found.of_seconds else f"{found.seconds:.3f} s")
+        lines.append([place, query, *figures])
+    return lines
 
 
-def markdown_table(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(cells(r)) + " |" for r in rows]
-    return "\n".join(lines)
+def markdown(lines: list[list[str]]) -> str:
+    out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
+    out += ["| " + " | ".join(line) + " |" for line in lines[1:]]
+    return "\n".join(out)
 
 
-def title(result: SizeResult, policy: str) -> str:
-    return (f"{result.events:,} events ({policy}; asked for {result.requested:,}), daily increment "
-            f"{result.increment_events:,} events; load average at start {result.load_average[0]:.2f}")
+def text(lines: list[list[str]]) -> str:
+    plain = [[c.replace("*", "") for c in line] for line in lines]
+    widths = [max(len(line[i]) for line in plain) for i in range(len(plain[0]))]
+    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(line)).rstrip() for line in plain)
 
 
-def machine_line(info: dict[str, Any]) -> str:
-    return (f"{info['date']}, commit {info['commit']}: {info['cores']} cores, {info['ram_gb']} GB RAM, "
-            f"{info['cpu']}; DuckDB {info['duckdb']}, Python {info['python']}")
+def title(runs: list[RunResult]) -> str:
+    first = runs[0]
+    shape = shape_named(first.shape)
+    events = ", ".join(f"{run.policy} {run.events:,} (increment {run.increment_events:,})" for run in runs)
+    loads = ", ".join(f"{run.load_average[0]:.2f}" for run in runs)
+    return (f"{first.shape}, {first.requested:,} events asked for: {shape.stresses}. Events: {events}; load "
+            f"average at each preset's start {loads}")
 
 
-def write_report(out: Path, info: dict[str, Any], policy: str, results: list[SizeResult]) -> None:
+def group(results: list[RunResult]) -> list[list[RunResult]]:
+    """The runs of one size and shape together, in the order they ran."""
+    keys: list[tuple[int, str]] = []
+    for run in results:
+        if (run.requested, run.shape) not in keys:
+            keys.append((run.requested, run.shape))
+    return [[r for r in results if (r.requested, r.shape) == key] for key in keys]
+
+
+def write_report(out: Path, info: dict[str, Any], results: list[RunResult]) -> None:
     """Markdown for the README to quote, and JSON with every figure (including each page's query calls)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     parts = ["# modaudit benchmarks", "", f"Measured {machine_line(info)}.", "",
@@ -369,42 +529,65 @@ def write_report(out: Path, info: dict[str, Any], policy: str, results: list[Siz
              "is the time inside the dashboard's data calls in that cold run (the app shell's sidebar and as-of "
              "queries, which every page runs first, are a row of their own), *whole script run* is the whole "
              "run. A page runs two queries at once, so the seconds of its SQL queries, listed under each table, "
-             "can add up to more than its data calls. Peak MB is each process's peak RSS. × floor is against "
-             "DuckDB's own read of the same file in the same run.", ""]
-    for result in results:
-        parts += [f"## {title(result, policy)}", "", markdown_table(result.rows), ""]
-        parts += [f"- {note}" for note in result.notes] + [""]
+             "can add up to more than its data calls. Peak MB is each process's peak RSS. × is against "
+             "DuckDB's own read of the same file (the log, or the day's increment) in the same run. The "
+             "governance queries' shares are of the summary built in-process (imports aside) and of each page's "
+             "queries.", ""]
+    for runs in group(results):
+        parts += [f"## {title(runs)}", "", markdown(side_by_side(runs)), ""]
+        parts += ["Governance queries, each one's seconds and share:", "", markdown(share_lines(runs)), ""]
+        parts += [f"- {run.policy}: {note}" for run in runs for note in run.notes] + [""]
     out.write_text("\n".join(parts), encoding="utf-8")
-    payload = {"machine": info, "policy": policy,
-               "sizes": [asdict(r) | {"rows": [asdict(row) | {"ratio": row.ratio} for row in r.rows]}
-                         for r in results]}
+    payload = {"machine": info, "runs": [asdict(r) | {"rows": [asdict(row) | {"ratio": row.ratio} for row in r.rows]}
+                                         for r in results]}
     out.with_suffix(".json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
 
 
-def size(text: str) -> int:
+def machine_line(info: dict[str, Any]) -> str:
+    return (f"{info['date']}, commit {info['commit']}: {info['cores']} cores, {info['ram_gb']} GB RAM, "
+            f"{info['cpu']}; DuckDB {info['duckdb']}, Python {info['python']}")
+
+
+def size(value: str) -> int:
     """`1000000`, `1_000_000`, `1M` or `100k`."""
-    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1].lower(), 1)
-    return int(float(text[:-1] if scale > 1 else text) * scale)
+    scale = {"k": 1_000, "m": 1_000_000}.get(value[-1].lower(), 1)
+    return int(float(value[:-1] if scale > 1 else value) * scale)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=size, nargs="+", default=[ONE_M, 10 * ONE_M],
+    parser.add_argument("--events", type=size, nargs="+", default=[ONE_M],
                         help="Sizes to run, each in turn (e.g. 1M 10M, or 100k while developing).")
-    parser.add_argument("--policy", default="cntw")
+    parser.add_argument("--policies", nargs="+", choices=available_policies(), default=available_policies(),
+                        help="Presets to run side by side (default: every preset in the folder).")
+    parser.add_argument("--shapes", nargs="+", choices=SHAPE_NAMES, default=list(SHAPE_NAMES),
+                        help="Shapes of log to run (default: every shape in bench/shapes.py).")
+    parser.add_argument("--data", type=Path, help="Keep logs and warehouses here; a log already here is reused.")
+    parser.add_argument("--reuse", action="store_true", help="With --data: do not load a warehouse already there.")
+    parser.add_argument("--no-upload", action="store_true", help="Leave out bench/upload.py's in-server upload.")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown report; JSON beside it.")
-    parser.add_argument("--keep", action="store_true", help="Keep each size's directory (log, warehouses).")
     args = parser.parse_args()
+    if args.reuse and args.data is None:
+        parser.error("--reuse needs --data")
     info = machine()
     print(machine_line(info), flush=True)
-    results = []
-    for requested in args.events:
-        print(f"\n{requested:,} events: running…", flush=True)
-        result = bench_size(requested, args.policy, args.keep)
-        results.append(result)
-        print(f"\n{title(result, args.policy)}\n{text_table(result.rows)}")
-        print("\n".join(f"  - {note}" for note in result.notes), flush=True)
-        write_report(args.out, info, args.policy, results)  # after each size, so a later failure keeps it
+    data = args.data or Path(tempfile.mkdtemp(prefix="modaudit-bench-data-"))
+    data.mkdir(parents=True, exist_ok=True)
+    results: list[RunResult] = []
+    try:
+        for requested in args.events:
+            for shape in args.shapes:
+                runs = []
+                for policy in args.policies:
+                    print(f"\n{requested:,} events, {shape}, {policy}: running…", flush=True)
+                    runs.append(bench_one(policy, shape, requested, data, args.reuse, not args.no_upload))
+                results += runs
+                print(f"\n{title(runs)}\n{text(side_by_side(runs))}\n\n{text(share_lines(runs))}")
+                print("\n".join(f"  - {run.policy}: {note}" for run in runs for note in run.notes), flush=True)
+                write_report(args.out, info, results)  # after each shape, so a later failure keeps it
+    finally:
+        if args.data is None:
+            shutil.rmtree(data, ignore_errors=True)
     print(f"\nwritten to {args.out} and {args.out.with_suffix('.json')}")
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -18,6 +19,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB warehouse file.")]
 PolicyOption = Annotated[str, typer.Option("--policy", help="Policy preset id, e.g. cntw.")]
+T = TypeVar("T")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -67,11 +69,16 @@ def load(
     sources: list[Path | FrameSource] = []
     errors: list[str] = []
     if mapping is not None:
+        from etl.mapping.choices import mapping_name, read_current
         from etl.mapping.read import read_mapped
 
+        try:  # the organisation's meanings for its words (the Upload page's choices) before the mapping's own
+            choices = read_current(db, preset.id, mapping_name(mapping))
+        except ValueError as exc:
+            raise _fail(str(exc), 1) from None
         for f in files:
             try:
-                sources.append(read_mapped(f, mapping, preset))
+                sources.append(read_mapped(f, mapping, preset, choices))
             except (SourceError, ValueError) as exc:
                 errors.append(str(exc))
     elif not any(f.exists() for f in files):
@@ -136,29 +143,87 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json", help="Print the SPEC §5 JSON object.")] = False,
 ) -> None:
     """Headline figures, response target and governance findings for one policy."""
-    import duckdb
-
-    from core import warehouse
     from queries import Scope
     from queries.summary import render_table, summary_from_db
 
     preset = _policy(policy)
-    if not db.exists():
-        raise _fail(f"{db}: no such warehouse; load a file first with `modaudit load FILE --db {db} --policy {policy}`")
     scope = Scope(policy=preset.id, date_from=_day(date_from), date_to=_day(date_to))
+    result = _reading(db, policy, lambda: summary_from_db(db, preset, scope, _aware(as_of, preset.timezone)))
+    typer.echo(json.dumps(result) if as_json else render_table(result, preset))
+
+
+def _reading(db: Path, policy_id: str, read: Callable[[], T]) -> T:
+    """`read()` of the warehouse, its expected failures as the command's one line: no warehouse, a file that
+    is not one (or that no load has written to), one written by an earlier release, held by a load."""
+    import duckdb
+
+    from core import warehouse
+
+    if not db.exists():
+        raise _fail(f"{db}: no such warehouse; load a file first with "
+                    f"`modaudit load FILE --db {db} --policy {policy_id}`")
     try:
         warehouse.check_path(db, write=False)
-        result = summary_from_db(db, preset, scope, _aware(as_of, preset.timezone))
+        return read()
     except warehouse.WarehouseError as exc:
         raise _fail(str(exc), 1) from None
-    except duckdb.CatalogException:  # a DuckDB file that no load has written to
+    except duckdb.CatalogException as exc:
+        if "finding_reviews" in str(exc):  # every other table is older than the review
+            raise _fail(f"{db} was written by an earlier release of modaudit; bring it up to date with "
+                        f"`modaudit upgrade --db {db}`", 1) from None
         raise _fail(f"{db} is not a modaudit warehouse (it has no moderation tables); load a file into it "
-                    f"first with `modaudit load FILE --db {db} --policy {policy}`", 1) from None
+                    f"first with `modaudit load FILE --db {db} --policy {policy_id}`", 1) from None
     except duckdb.Error as exc:
         busy = warehouse.lock_holder(exc)
         raise _fail(f"the warehouse {db} is held by {busy}; try again once that load has finished" if busy
                     else f"{db} could not be read: {warehouse.error_line(exc)}", 1) from None
-    typer.echo(json.dumps(result) if as_json else render_table(result, preset))
+
+
+@app.command()
+def findings(
+    db: DbOption,
+    policy: PolicyOption,
+    status: Annotated[str | None, typer.Option(
+        "--status", help="Only findings with this review status: open, justified, 'action agreed' or "
+                         "'not a breach'.")] = None,
+    as_of: Annotated[datetime | None,
+                     typer.Option("--as-of", help="Judge findings at this time (default: latest event).")] = None,
+    date_from: Annotated[datetime | None,
+                         typer.Option("--from", formats=["%Y-%m-%d"], help="First receipt day.")] = None,
+    date_to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last receipt day.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per finding, in a list.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write them with their evidence to FILE.csv or FILE.xlsx (mode 0600).")] = None,
+) -> None:
+    """Governance findings with the auditor's review of each (status, note, who and when), for scripts."""
+    from core.glossary import REVIEW_STATUSES
+    from queries import Scope
+    from queries.governance import export_findings, finding_records, findings_from_db
+
+    preset = _policy(policy)
+    if status is not None and status not in REVIEW_STATUSES:
+        raise _fail(f"--status {status!r}: give one of {', '.join(REVIEW_STATUSES)}")
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise _fail(f"--out {out}: give a name ending in .csv or .xlsx")
+    scope = Scope(policy=preset.id, date_from=_day(date_from), date_to=_day(date_to))
+    found, judged_at = _reading(db, policy, lambda: findings_from_db(db, preset, scope,
+                                                                     _aware(as_of, preset.timezone)))
+    if status is not None:
+        found = found[found["status"] == status].reset_index(drop=True)
+    if out is not None:
+        try:
+            export_findings(found, out, preset, scope, judged_at)
+        except OSError as exc:
+            raise _fail(f"{out}: cannot be written ({exc.strerror or exc})", 1) from None
+        typer.echo(f"wrote {len(found)} finding rows to {out}")
+        return
+    listed = finding_records(found)
+    if as_json:
+        typer.echo(json.dumps(listed))
+        return
+    for f in listed:
+        typer.echo("\t".join([f["rule"], f["subject"], f["status"], f["reviewer"] or "", f["reviewed_at"] or "",
+                               f["reopened"] or f["note"] or ""]))
 
 
 def _day(value: datetime | None) -> date | None:
@@ -171,6 +236,58 @@ def _aware(value: datetime | None, zone: str) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=ZoneInfo(zone))
+
+
+@app.command()
+def report(
+    db: DbOption,
+    policy: PolicyOption,
+    date_from: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First receipt day.")],
+    date_to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last receipt day.")],
+    audience: Annotated[str, typer.Option(
+        "--audience", help="board (figures), auditor (with the evidence) or public (aggregates, small numbers "
+                           "suppressed).")],
+    out: Annotated[Path, typer.Option("--out", help="The pack: FILE.pdf or FILE.html (written mode 0600).")],
+    as_of: Annotated[datetime | None,
+                     typer.Option("--as-of", help="Judge status at this time (default: latest event).")] = None,
+) -> None:
+    """The governance pack for a period: a board PDF, the auditor's with the evidence, or a public report."""
+    import sqlite3
+    from functools import partial
+    from typing import cast
+
+    from core.warehouse import reader
+    from etl.erase import os_user
+    from queries import Scope, access_log, export
+    from report.build import AUDIENCES, Audience, ReportError, build, format_of
+
+    preset = _policy(policy)
+    if audience not in AUDIENCES:
+        raise _fail(f"--audience {audience!r}: give one of {', '.join(AUDIENCES)}")
+    if date_from > date_to:
+        raise _fail(f"--from {date_from:%Y-%m-%d} is after --to {date_to:%Y-%m-%d}: give the first day first")
+    try:
+        fmt = format_of(out)
+    except ReportError as exc:
+        raise _fail(str(exc)) from None
+    if not out.parent.is_dir() or out.is_dir():  # before the seconds a pack takes
+        raise _fail(f"--out {out}: {'is a folder' if out.is_dir() else 'its folder does not exist'}; give a file "
+                    "name in an existing folder", 1)
+    scope = Scope(policy=preset.id, date_from=_day(date_from), date_to=_day(date_to))
+    try:
+        pack = _reading(db, policy, lambda: build(partial(reader, db), preset, scope, _aware(as_of, preset.timezone),
+                                                  cast(Audience, audience), fmt))
+        # Logged before the file is written, as a dashboard download is: a pack not accounted for is not written.
+        access_log.record(db, access_log.Entry(os_user(), "command line", "download", "Governance pack",
+                                               f"{audience} pack, {scope.date_from} to {scope.date_to}, {out.name}"))
+        export.write_private(out, pack)
+    except ReportError as exc:
+        raise _fail(str(exc), 1) from None
+    except sqlite3.Error as exc:
+        raise _fail(f"the access log beside {db} cannot be written ({exc}); the pack was not written", 1) from None
+    except OSError as exc:
+        raise _fail(f"{getattr(exc, 'filename', None) or out}: cannot be written ({exc.strerror or exc})", 1) from None
+    typer.echo(f"wrote the {audience} pack for {scope.date_from} to {scope.date_to} to {out}")
 
 
 @app.command()

@@ -42,18 +42,32 @@ def map_check(
                                          "hootsuite-inbox, sprout-inbox.")],
     policy: Annotated[str | None, typer.Option("--policy", help="Accept this preset's category labels "
                                                "(default: every preset's).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Use the meanings the organisation (--policy) chose for "
+                                            "its words on the Upload page, kept in this warehouse.")] = None,
 ) -> None:
     """Dry run: count rows and events, list missing columns and every unmapped value; load nothing.
 
     Exits 1 when something needs fixing, so it can guard a scripted load.
     """
     from core.policy import PolicyError, get_policy
+    from core.warehouse import WarehouseError, check_path
     from etl.mapping.check import map_check as check
+    from etl.mapping.choices import mapping_name, read_current
     from etl.mapping.schema import MappingError
     from etl.sources import SourceError
 
+    if db is not None and policy is None:
+        raise _fail("--db needs --policy: the words' meanings are the organisation's own")
     try:
-        report = check(file, mapping, get_policy(policy) if policy else None)
+        preset = get_policy(policy) if policy else None
+        if db is not None and preset is not None:
+            check_path(db, write=False)
+            choices = read_current(db, preset.id, mapping_name(mapping))
+        else:
+            choices = {}
+        report = check(file, mapping, preset, choices)
+    except WarehouseError as exc:
+        raise _fail(str(exc)) from None
     except (SourceError, MappingError, PolicyError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(str(report))

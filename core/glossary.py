@@ -17,6 +17,19 @@ class Term(NamedTuple):
     also: str = ""  # another name the same figure goes by on a page, if any
 
 
+# The auditor's review of a finding: each status, in the order offered, and what choosing it says. Every
+# status but open needs a note saying why; the latest review of a finding is its status.
+REVIEW_STATUSES: dict[str, str] = {
+    "open": "Not reviewed yet, or reopened by new evidence: the finding still needs an answer.",
+    "justified": "The decision was right although the rule flags it; the note says why (for example, the "
+                 "warning was given by phone).",
+    "action agreed": "The finding stands and the team has agreed what to do; the note says what (for "
+                     "example, retraining on the rule).",
+    "not a breach": "The rule's test was misled by the log, not by the decision; the note says how (for "
+                    "example, the category was recorded late).",
+}
+OPEN = "open"
+
 # Section → its terms, in the order a reader meets them.
 TERMS: dict[str, tuple[Term, ...]] = {
     "Messages and replies": (
@@ -78,6 +91,12 @@ TERMS: dict[str, tuple[Term, ...]] = {
              "Posts the author took down themselves. They are shown apart and never counted as the team's "
              "removals."),
         Term("Accounts blocked", "Accounts the team blocked from the organisation's pages, counted as actions."),
+        Term("Linked accounts (same person)",
+             "Accounts the team has reasonable cause to believe are one person's, recorded as a link with "
+             "who made it and why (\"Same person as\" in the team workbook, or on the Decisions page). Links "
+             "join up: if A is linked to B and B to C, all three are one person, on any platforms, until a link "
+             "is ended. The account history lists each person as one row with all their accounts, and a "
+             "person's warnings and removed posts count together (rule G2)."),
         Term("Reported to platform / police",
              "Reports the team made to the social-media platform, and to the police, counted as actions."),
         Term("Action ladder",
@@ -90,11 +109,21 @@ TERMS: dict[str, tuple[Term, ...]] = {
     "Governance": (
         Term("Posts and accounts with findings",
              "Posts and accounts with at least one decision the published policy does not support (rules "
-             "G1–G7), each counted once even when it is found under two rules. A rule's own count is its "
+             "G1–G7 and G9), each counted once even when it is found under two rules. A rule's own count is its "
              "distinct posts and accounts, however many decisions they rest on."),
         Term("Finding",
              "A decision, or a missing decision, that a governance rule says the published policy does not "
-             "support. It is a question for the team to answer, not a verdict."),
+             "support. It is a question for the team to answer, not a verdict. A finding is one rule and one "
+             "post or account (for moderator consistency, one moderator in one category), with the events "
+             "that prove it."),
+        *(Term(f"{status.capitalize()} (review status)", meaning) for status, meaning in REVIEW_STATUSES.items()),
+        Term("Reopened",
+             "A reviewed finding whose evidence has changed since its review (a later load added a decision "
+             "that bears on it). It is open again, and says when and by whom it was last reviewed, so the "
+             "review is made again on what is known now."),
+        Term("Open findings",
+             "Findings of rules G1–G7 and G9 not yet reviewed, or reopened, each rule and post or account counted "
+             "once. The Overview says beside it how many of the period's findings have been reviewed."),
     ),
     "The data": (
         Term("Quarantined rows",
@@ -118,7 +147,8 @@ RULES: dict[str, str] = {
     "G2_block_without_warning":
         "An account blocked without a warning to that account in the 30 days before, unless the block's "
         "category calls for immediate action (an allegation against staff, violent or threatening content) "
-        "or the account is a repeat offender (3 or more posts removed in the 90 days before).",
+        "or the account is a repeat offender (3 or more posts removed in the 90 days before). Accounts "
+        "linked as one person count together: a warning to any of them counts, and so do their removed posts.",
     "G3_police_report_outside_policy":
         "A report to the police whose category is not one the policy names for police reports (violent or "
         "threatening, hate or discrimination, defamatory or false, illegal activity, an allegation against "
@@ -140,4 +170,23 @@ RULES: dict[str, str] = {
         "In a category with at least 20 decided messages, a moderator whose share of messages removed "
         "differs from the rest of the team's by more than chance explains (a two-proportion test, "
         "p < 0.01). It names moderators, not posts.",
+    "G9_linked_account_not_actioned":
+        "An account linked to a blocked account as the same person, and not blocked itself by the end of "
+        "office hours on the 5th working day after the block (or after the link, if the link came later); "
+        "found only once that deadline has passed. It names the account left unblocked.",
 }
+
+# The public pack's small-number rule (report/suppress.py), in its glossary; `{n}` is the organisation's
+# threshold (its preset's `suppress_below`, 5 unless it sets another) and `{below}` the largest count hidden.
+SMALL_NUMBERS: tuple[Term, ...] = (
+    Term("Fewer than {n}",
+         "A count from 1 to {below}. Counts that small could point at the people behind them, so this report "
+         "does not print them, and lists them last, by name (their place in a list by size would say which is "
+         "larger). Zero is printed: it points at no one."),
+    Term("Withheld",
+         "A figure left out so that a hidden count cannot be worked out from the others. Where a total is "
+         "printed with the counts that make it up (messages needing a reply: answered on time, late and still "
+         "waiting), one hidden count could be found by subtraction; so the smallest other count of that group "
+         "is withheld too, or the total where there is no other. A rate, a median or a change worked out from "
+         "a hidden count is withheld with it."),
+)

@@ -88,6 +88,11 @@ class G8Rule(Rule):
     p_value: float = Field(0.01, gt=0, lt=1)
 
 
+class G9Rule(Rule):
+    # Blocking the rest of a person's accounts is a decision like a warning's follow-up: G4's week of working days.
+    working_days: int = Field(5, gt=0)
+
+
 class Rules(_Strict):
     G1_removal_without_violation: Rule
     G2_block_without_warning: G2Rule
@@ -97,6 +102,7 @@ class Rules(_Strict):
     G6_decision_without_rationale: G6Rule
     G7_copy_kept_too_long: G7Rule
     G8_moderator_inconsistency: G8Rule
+    G9_linked_account_not_actioned: G9Rule
 
     def enabled(self) -> dict[str, Rule]:
         return {name: rule for name, rule in self if rule.enabled}
@@ -133,6 +139,9 @@ class Policy(_Strict):
     # keeps everything: no published policy of the three states a period for the moderation log, and a
     # period the organisation never chose must not delete its evidence.
     retention_months: int | None = Field(None, gt=0, le=1200)
+    # The public pack prints no count below this (1 to suppress_below - 1 reads "fewer than 5"): the usual
+    # threshold of UK official statistics for counts about people, which an organisation may raise.
+    suppress_below: int = Field(5, ge=2, le=100)
     office_hours: OfficeHours
     violation_categories: dict[str, str] = Field(min_length=1)
     handling_categories: dict[str, str]

@@ -4,13 +4,18 @@ They belong to the input format, not to any one organisation, so they live in co
 differs between organisations lives in the policy presets.
 """
 
+from collections.abc import Iterable
+
 EVENT_TYPES: tuple[str, ...] = (
     "message_received", "response_sent", "categorised", "reviewed_no_action", "warning_sent",
     "author_removed", "hidden", "unhidden", "deleted", "account_restricted", "account_blocked",
     "account_unblocked", "reported_to_platform", "reported_to_police", "legal_referral", "signposted",
-    "copy_saved", "copy_deleted", "shared_with_safeguarding",
+    "copy_saved", "copy_deleted", "shared_with_safeguarding", "account_linked", "account_unlinked",
 )
-ACCOUNT_EVENTS: tuple[str, ...] = ("account_restricted", "account_blocked", "account_unblocked")
+# Two accounts believed to be the same person, and the end of that belief: the event's account names the
+# other in `linked_platform` and `linked_account_id` (SPEC §1). A person is a group of accounts linked so.
+LINK_EVENTS: tuple[str, ...] = ("account_linked", "account_unlinked")
+ACCOUNT_EVENTS: tuple[str, ...] = ("account_restricted", "account_blocked", "account_unblocked", *LINK_EVENTS)
 REPLY_EVENTS: tuple[str, ...] = ("response_sent", "signposted")
 REMOVAL_EVENTS: tuple[str, ...] = ("hidden", "deleted", "account_restricted", "account_blocked")
 # A decision on an item, for G8: removing it or deliberately leaving it up.
@@ -32,6 +37,10 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "event_id", "event_time", "event_type", "platform", "item_id", "account_id", "channel",
     "needs_response", "category", "protected_characteristic", "actor", "signposted_to", "rationale", "text",
 )
+# The columns only a link event fills (SPEC §1): read like the others, but apart from them, so a log without
+# links (every demo log) is written exactly as before they existed.
+LINK_COLUMNS: tuple[str, ...] = ("linked_platform", "linked_account_id")
+INPUT_COLUMNS: tuple[str, ...] = (*CANONICAL_COLUMNS, *LINK_COLUMNS)
 REQUIRED_COLUMNS: tuple[str, ...] = ("event_time", "event_type", "platform")
 
 PLATFORM_LABELS: dict[str, str] = {
@@ -49,6 +58,21 @@ def rule_label(rule: str) -> str:
     return f"{number} · {words.replace('_', ' ').capitalize()}" if words else rule
 
 
+def rule_span(rules: Iterable[str]) -> str:
+    """The rules' numbers as a person writes them: 'G1–G7 and G9', 'G1, G3, G5 and G6' (a run of three or
+    more joined by a dash), so that a sentence about a policy's rules names the ones it has switched on."""
+    numbers = sorted({int(rule.partition("_")[0].lstrip("G")) for rule in rules})
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"G{r[0]}–G{r[-1]}" if len(r) >= 3 else ", ".join(f"G{n}" for n in r) for r in runs]
+    words = ", ".join(parts).split(", ")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 EVENT_LABELS: dict[str, str] = {
     "message_received": "Message received", "response_sent": "Reply sent", "categorised": "Categorised",
     "reviewed_no_action": "Reviewed, no action", "warning_sent": "Warning sent",
@@ -58,4 +82,5 @@ EVENT_LABELS: dict[str, str] = {
     "reported_to_police": "Reported to police", "legal_referral": "Legal referral",
     "signposted": "Signposted", "copy_saved": "Safeguarding copy saved",
     "copy_deleted": "Safeguarding copy deleted", "shared_with_safeguarding": "Shared with safeguarding",
+    "account_linked": "Accounts linked (same person)", "account_unlinked": "Accounts unlinked",
 }

@@ -211,8 +211,10 @@ MIGRATIONS: list[str] = [
         status VARCHAR NOT NULL, note VARCHAR, reviewer VARCHAR NOT NULL, reviewed_at TIMESTAMPTZ NOT NULL);
     """,
     # 18: what an organisation's own words in a team workbook or tool export mean (a category, platform, ...),
-    # chosen on the Upload page and used by later loads and map-check before the shipped mapping's defaults.
-    # Versioned, with who and when: the current meaning of a word is its latest row.
+    # chosen on the Upload page and used by later loads and map-check before the shipped mapping's defaults
+    # (etl.mapping.choices). `field` is the mapping's value map, `said` the word as matched (trimmed, spaces
+    # collapsed, lower case), `means` its code(s) ('' for nothing; NULL withdraws the choice). Versioned per
+    # word, with who and when: the current meaning of a word is its latest version.
     """
     CREATE TABLE mapping_choices (
         policy_id VARCHAR NOT NULL, mapping VARCHAR NOT NULL, field VARCHAR NOT NULL, said VARCHAR NOT NULL,

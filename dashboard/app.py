@@ -28,7 +28,7 @@ import streamlit as st
 
 from core.policy import available_policies, get_policy
 from dashboard import auth, data, filters, ui
-from dashboard.pages import PAGES
+from dashboard.pages import PAGES, all_pages
 from queries import Scope
 
 HERE = Path(__file__).parent
@@ -46,6 +46,27 @@ def getting_started(db: str | None, reason: str) -> None:
     st.code(f"modaudit load FILE --db {target} --policy {available_policies()[0]}", language="bash")
     st.markdown("then start the dashboard on it, or run `make demo` for three organisations' demo data:")
     st.code(f"modaudit dashboard --db {target}", language="bash")
+
+
+def first_load(access: auth.Access, db: str, reason: str) -> None:
+    """Nothing loaded yet. Those who may load get the pages that work before data (the Upload page), for an
+    organisation chosen in the sidebar, so a team's first log needs no command line; the rest are told how
+    to load one."""
+    early = [p for p in all_pages() if p.before_data and access.reaches(p.roles)]
+    if not early:
+        st.navigation([st.Page(lambda: getting_started(db, reason), title="Getting started")]).run()
+        return
+    names = {pid: get_policy(pid).name for pid in available_policies()}
+    chosen = st.sidebar.selectbox("Organisation", list(names), format_func=names.__getitem__, key="first_policy")
+    policy = get_policy(chosen)
+    now = datetime.now(ZoneInfo(policy.timezone))
+    st.session_state[ui.VIEW_KEY] = data.View(db=db, policy=policy, scope=Scope(policy=policy.id), as_of=now,
+                                              first_day=now.date(), last_day=now.date(), items=0, access=access)
+    st.info(f"{reason} Load the organisation's first moderation log here.")
+    page = st.navigation([st.Page(VIEWS / p.file, title=p.title, icon=p.icon, url_path=p.url_path,
+                                  default=i == 0) for i, p in enumerate(early)])
+    log_view(access, db, page.title, Scope(policy=policy.id))
+    page.run()
 
 
 def upgrade_needed(db: str, exc: data.OutdatedWarehouse) -> None:
@@ -183,8 +204,7 @@ def main() -> None:
         st.navigation([st.Page(lambda: not_a_warehouse(wrong), title="Not a warehouse")]).run()
         return
     except data.NoWarehouse as exc:
-        reason = str(exc)
-        st.navigation([st.Page(lambda: getting_started(db, reason), title="Getting started")]).run()
+        first_load(access, db, str(exc))
         return
     except data.OutdatedWarehouse as exc:
         outdated = exc

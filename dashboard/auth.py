@@ -52,16 +52,21 @@ QUALITY = "quality"  # loads, checks, quarantine
 ACCESS_LOG = "access_log"
 REVIEW = "review"  # mark a governance finding justified, action agreed or not a breach (a write)
 UPLOAD = "upload"  # preview and load a file, choose what a word means, undo an upload (writes)
-LINK = "link"  # record that two accounts are the same person, or end it (a write)
+LINK = "link"  # record that two accounts are the same person, or end it (a write), on the Decisions page:
+# auditors only, since SPEC §8 gives administrators no analysis page (the issue asked for admins too)
 PACK = "pack"  # the board pack; the auditor and public packs need EVIDENCE as well
 GRANTS: dict[str, frozenset[str]] = {
     "leadership": frozenset({FRAME, OVERVIEW, CATEGORIES, RESPONSE, DECISIONS, PACK}),
     "auditor": frozenset({FRAME, OVERVIEW, CATEGORIES, RESPONSE, QUEUE, DECISIONS, PSEUDONYMS, TEAM, EVIDENCE,
                           ACCESS_LOG, REVIEW, LINK, PACK}),
     "comms": frozenset({FRAME, CATEGORIES, RESPONSE, QUEUE, TEAM, UPLOAD}),
-    "admin": frozenset({FRAME, QUALITY, ACCESS_LOG, UPLOAD, LINK}),
+    "admin": frozenset({FRAME, QUALITY, ACCESS_LOG, UPLOAD}),
 }
 EVERYTHING = frozenset().union(*GRANTS.values())
+# Each governance pack and every capability it needs (all of them): the board pack is figures only; the auditor's
+# holds the evidence, and SPEC §8 gives the public pack to auditors too (it is published on their word).
+PACK_NEEDS: dict[str, frozenset[str]] = {
+    "board": frozenset({PACK}), "auditor": frozenset({PACK, EVIDENCE}), "public": frozenset({PACK, EVIDENCE})}
 # Each named query and the capabilities that reach it (any one will do). A query not listed here is
 # refused to every signed-in user: a new query is closed until someone says who may read it.
 QUERY_NEEDS: dict[str, frozenset[str]] = {name: frozenset(caps) for name, caps in {
@@ -75,9 +80,11 @@ QUERY_NEEDS: dict[str, frozenset[str]] = {name: frozenset(caps) for name, caps i
     "breaches": {QUEUE}, "pending_queue": {QUEUE}, "item_timeline": {QUEUE, EVIDENCE},
     "action_ladder": {DECISIONS}, "time_to_action": {DECISIONS}, "category_action_matrix": {DECISIONS},
     "governance/account_history": {PSEUDONYMS},
+    "governance/linked_accounts": {PSEUDONYMS},
     "moderator_activity": {TEAM}, "moderator_response": {TEAM}, "moderator_practice": {TEAM},
-    "events_by_id": {EVIDENCE},
+    "events_by_id": {EVIDENCE}, "finding_reviews": {EVIDENCE}, "finding_review_history": {EVIDENCE},
     "load_runs": {QUALITY}, "validation_results": {QUALITY}, "quarantine": {QUALITY},
+    "uploads": {UPLOAD}, "upload_rows": {UPLOAD}, "mapping_choices": {UPLOAD},
 }.items()}
 
 

@@ -15,6 +15,7 @@ navigation still reaches nothing.
 
 from __future__ import annotations
 
+import getpass
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -36,7 +37,8 @@ from core.pseudonym import existing_key, pseudonym
 from core.vocab import HATE_CATEGORY
 from core.warehouse import SCHEMA_VERSION, WarehouseError, check_path
 from dashboard import auth
-from dashboard.gate import reading
+from dashboard.gate import reading, writing
+from etl import link, review
 from queries import Scope, access_log, export, governance
 from queries.summary import build_summary, default_as_of
 
@@ -308,6 +310,32 @@ def export_findings(view: View, frame: pd.DataFrame, suffix: str) -> bytes:
     return export.findings_bytes(frame, view.policy, view.scope, view.as_of, suffix)
 
 
+def reviewer(access: auth.Access) -> str:
+    """Who a review is recorded as: the signed-in user's e-mail, or in local mode (one analyst at their own
+    computer, no sign-in) the operating-system user."""
+    return access.email if access.mode == "signed-in" else getpass.getuser()
+
+
+def record_reviews(view: View, findings: Sequence[review.FindingKey], status: str, note: str) -> int:
+    """Review several findings at once with one status and note (`etl.review`), as the user looking: one
+    short write (`gate.writing`), refused before the warehouse is opened unless their roles may review, and
+    logged. The write changes the warehouse's stamp, so every cached page shows the new status at once."""
+    auth.require(view.access, auth.REVIEW)
+    by = reviewer(view.access)
+    with writing(view.db) as con:
+        con.execute("BEGIN")
+        count = review.record_reviews(con, view.policy, findings, status, note, by)
+        con.execute("COMMIT")
+    auth.record(view.access, view.db, "review", "Governance review", f"{count} marked {status}", count)
+    return count
+
+
+def review_history(view: View) -> pd.DataFrame:
+    """Every review of the policy's findings, oldest first (rule, subject, evidence, status, note, reviewer,
+    reviewed_at): each finding's history on the Governance review."""
+    return tables(view, "finding_review_history")[0]
+
+
 def csv_bytes(view: View, frame: pd.DataFrame, kind: str) -> bytes:
     """A Data quality table (`kind`: loads, checks or quarantine) as CSV for a download button, with plain
     headers and an About block (`queries.export`): every cell quoted, none that Excel would evaluate. Logged
@@ -315,6 +343,42 @@ def csv_bytes(view: View, frame: pd.DataFrame, kind: str) -> bytes:
     auth.require(view.access, auth.QUALITY)
     auth.record(view.access, view.db, "download", "Data quality", f"{kind} (csv)", len(frame))
     return export.data_quality_csv(kind, frame, view.policy, view.as_of)
+
+
+def linked_accounts(view: View) -> pd.DataFrame:
+    """The people whose accounts are linked at the view's as-of time (`governance/linked_accounts`): each
+    group's name, members and since when, for the Decisions page."""
+    return tables(view, "governance/linked_accounts")[0]
+
+
+def link_actor(view: View) -> str | None:
+    """Who a link is recorded as: the signed-in user's staff name, else their e-mail, else (local mode) the
+    operating-system user, pseudonymised as the load does staff names (the warehouse's key) unless the
+    policy keeps them. None without the key: a made-up key would give a pseudonym that matches nobody."""
+    name = (view.access.staff or "").strip() or reviewer(view.access)
+    if not view.policy.pseudonymise_actors:
+        return name
+    key = existing_key(Path(view.db))
+    return pseudonym(key, STAFF_PREFIX, name) if key else None
+
+
+def record_link(view: View, event_type: str, account: link.Account, other: link.Account, rationale: str,
+                at: datetime) -> str:
+    """Record that two accounts are the same person, or no longer (`etl.link`), as the user looking: one
+    short write (`gate.writing`), refused before the warehouse is opened unless their roles may link, and
+    logged. The write changes the warehouse's stamp, so every cached page counts the new link at once."""
+    auth.require(view.access, auth.LINK)
+    actor = link_actor(view)
+    if actor is None:
+        raise link.LinkError("the warehouse's pseudonym key is not here (MODAUDIT_PSEUDONYM_KEY or the key file "
+                             "beside the warehouse), so who records the link cannot be written as the load would")
+    with writing(view.db) as con:
+        con.execute("BEGIN")
+        event_id = link.record_link(con, view.policy, event_type, account, other, rationale, actor, at)
+        con.execute("COMMIT")
+    auth.record(view.access, view.db, event_type.replace("_", " "), "Decisions",
+                f"{account.platform}:{account.pseudonym} and {other.platform}:{other.pseudonym}", 1)
+    return event_id
 
 
 def own_member(view: View) -> str | None:
@@ -343,6 +407,23 @@ def access_log_csv(view: View, frame: pd.DataFrame) -> bytes:
     auth.require(view.access, auth.ACCESS_LOG)
     auth.record(view.access, view.db, "download", "Access log", "access log (csv)", len(frame))
     return frame.to_csv(index=False).encode("utf-8")
+
+
+def pack_audiences(view: View) -> list[str]:
+    """The governance packs the user looking may have (`auth.PACK_NEEDS`), board first."""
+    return [audience for audience, needs in auth.PACK_NEEDS.items() if all(view.access.may(c) for c in needs)]
+
+
+def governance_pack(view: View, audience: str, build: Callable[..., bytes]) -> bytes:
+    """The `audience` governance pack of the view's organisation, period, filters and as-of time, as PDF
+    bytes. `build` is `report.build.build`, handed in by the Governance pack page (the one part of the
+    dashboard that imports the report package). Refused before the warehouse is opened unless the user may
+    have that pack; made when the button is clicked, so this is where the download is logged, as the user
+    who drew the page. The warehouse is read through the gate, and only while the figures are read."""
+    if audience not in pack_audiences(view):
+        raise auth.Forbidden(f"{view.access.user} ({view.access.role_text}) may not have the {audience} pack")
+    auth.record(view.access, view.db, "download", "Governance pack", f"{audience} pack (pdf)")
+    return build(partial(reading, view.db), view.policy, view.scope, view.as_of, audience, "pdf")
 
 
 def warehouse_path(argv: list[str]) -> str | None:

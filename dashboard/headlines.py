@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.vocab import rule_span
 from dashboard.charts.decisions import AUTHOR_REMOVAL, TEAM_REMOVALS  # one meaning of "removed" (SPEC §5)
 from dashboard.charts.style import REPLY_TIME_LABEL, half_up, percent, percent_points, reply_time_text
 
@@ -43,9 +44,20 @@ def _actions(summary: dict[str, Any], *types: str) -> int:
     return sum(int(summary["actions"].get(t, 0)) for t in types)
 
 
-def _subjects(summary: dict[str, Any]) -> int:
-    """Posts and accounts with at least one finding: one found under two rules counts once."""
-    return len(set().union(*(rule["items"] for rule in summary["governance"].values())))
+def _findings(summary: dict[str, Any], key: str = "count") -> int:
+    """Findings of the policy's post and account rules (each rule's distinct posts and accounts, SPEC §5), or
+    with `key="open"` those not reviewed yet or reopened by new evidence."""
+    return sum(int(rule[key]) for rule in summary["governance"].values())
+
+
+def review_progress(summary: dict[str, Any]) -> str:
+    """How far the auditor's review of the period's findings has got, said beside the Open findings card."""
+    total, still = _findings(summary), _findings(summary, "open")
+    if total == 0:
+        return f"No findings of rules {rule_span(summary['governance'])} in this period."
+    return (f"Findings of rules {rule_span(summary['governance'])}: {total - still:,} of {total:,} reviewed, "
+            f"{still:,} open "
+            "(the Governance review lists them).")
 
 
 def _delta(change: float | None, singular: str, plural: str | None = None, decimals: int = 0) -> str | None:
@@ -63,7 +75,7 @@ def _count_delta(now: int, before: int | None) -> str | None:
 
 
 def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headline]:
-    """Items, needing a reply, on-time rate, median reply time, removals, blocks, reports, findings."""
+    """Items, needing a reply, on-time rate, median reply time, removals, blocks, reports, open findings."""
 
     def count(label: str, pick: Callable[[dict[str, Any]], int], colour: DeltaColour, help_text: str) -> Headline:
         n = pick(now)
@@ -102,9 +114,10 @@ def headlines(now: dict[str, Any], before: dict[str, Any] | None) -> list[Headli
               "Accounts blocked from the organisation's pages."),
         Headline("Reported to platform / police", f"{platform:,} / {police:,}", reports_delta, "off",
                  "Reports to the social-media platform, and to the police."),
-        count("Posts and accounts with findings", _subjects, "inverse",
-              "Posts and accounts with at least one decision the published policy does not support (rules "
-              "G1–G7, as `modaudit summary` lists them), each counted once even when found under two rules. "
-              "The Governance review counts each rule's posts and accounts the same way, and adds moderator "
-              "consistency (G8)."),
+        count("Open findings", lambda s: _findings(s, "open"), "inverse",
+              f"Findings of rules {rule_span(now['governance'])} (a rule and a post or account, as "
+              "`modaudit summary` counts them) that "
+              "no auditor has reviewed yet, or that new evidence has reopened since their review. "
+              f"{_findings(now) - _findings(now, 'open'):,} of the period's {_findings(now):,} findings are "
+              "reviewed. The Governance review counts them the same way, and adds moderator consistency (G8)."),
     ]

@@ -15,6 +15,7 @@ class Page(NamedTuple):
     icon: str
     url_path: str | None  # None: the default page, at the site's root
     roles: frozenset[str] = frozenset()  # the roles that reach it when sign-in is on (local mode: every page)
+    before_data: bool = False  # offered while nothing is loaded yet (the first load is made on it)
 
 
 LEADERSHIP, AUDITOR, COMMS, ADMIN = "leadership", "auditor", "comms", "admin"
@@ -22,7 +23,11 @@ EVERY_ROLE = frozenset({LEADERSHIP, AUDITOR, COMMS, ADMIN})
 
 
 PAGES: dict[str, list[Page]] = {  # navigation section → its pages, in order
-    "For leaders": [Page("overview.py", "Overview", ":material/dashboard:", None, frozenset({LEADERSHIP, AUDITOR}))],
+    "For leaders": [
+        Page("overview.py", "Overview", ":material/dashboard:", None, frozenset({LEADERSHIP, AUDITOR})),
+        Page("pack.py", "Governance pack", ":material/picture_as_pdf:", "governance-pack",
+             frozenset({LEADERSHIP, AUDITOR})),
+    ],
     "Analysis": [
         Page("categories.py", "Violation categories", ":material/category:", "categories",
              frozenset({LEADERSHIP, AUDITOR, COMMS})),
@@ -34,6 +39,7 @@ PAGES: dict[str, list[Page]] = {  # navigation section → its pages, in order
         Page("governance.py", "Governance review", ":material/policy:", "governance", frozenset({AUDITOR})),
         Page("team.py", "Team self-assessment", ":material/groups:", "team", frozenset({AUDITOR, COMMS})),
         Page("data_quality.py", "Data quality", ":material/fact_check:", "data-quality", frozenset({ADMIN})),
+        Page("upload.py", "Upload", ":material/upload_file:", "upload", frozenset({COMMS, ADMIN}), before_data=True),
         Page("access_log.py", "Access log", ":material/manage_search:", "access-log", frozenset({AUDITOR, ADMIN})),
         Page("glossary.py", "Glossary", ":material/menu_book:", "glossary", EVERY_ROLE),
     ],

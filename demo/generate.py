@@ -19,7 +19,7 @@ from core.vocab import CANONICAL_COLUMNS
 from demo.calendar import MINUTE, Calendar, to_utc
 from demo.corpora import STAFF
 from demo.corrupt import corrupt
-from demo.simulate import ETYPE, simulate
+from demo.simulate import DEMO_SHAPE, ETYPE, Shape, simulate
 from demo.table import text_columns
 
 # Demo data ends here, so that it is the same on every machine and never in the future of a load.
@@ -29,13 +29,16 @@ DEFAULT_DAILY_ITEMS = 40
 
 
 def generate_log(policy: Policy, days: int, seed: int, start: date | None = None, *,
-                 daily_items: int | None = None, bad_fraction: float = 0.0) -> pd.DataFrame:
+                 daily_items: int | None = None, bad_fraction: float = 0.0,
+                 shape: Shape = DEMO_SHAPE) -> pd.DataFrame:
     """A canonical log (SPEC §1) of `days` days from `start` (default: ending on DEMO_END), the same for a seed.
 
     About 2.3 events per item, so `daily_items` ≈ events / (2.3 × days). Columns are text (pandas string
     dtype on Arrow, missing values as <NA>), times are UTC with a `+00:00` offset, rows are in time order.
     Events that would fall after the end of the window (a reply still to come) are left out, as in a real
     export. `bad_fraction` > 0 corrupts that share of rows so that the quarantine has something to show.
+    `shape` tilts the log towards repeat offenders, warnings and blocks, or safeguarding copies (the
+    benchmarks' shapes); the default leaves it the demo trust's.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, not {days}")
@@ -52,7 +55,7 @@ def generate_log(policy: Policy, days: int, seed: int, start: date | None = None
     cal = Calendar.of(policy, start, end)
     codes = list(policy.violation_categories) + list(policy.handling_categories)
     staff = [STAFF[i] for i in rng.permutation(len(STAFF))[: int(rng.integers(5, len(STAFF) + 1))]]
-    items, events = simulate(rng, policy, codes, cal, start, days, rate, len(staff))
+    items, events = simulate(rng, policy, codes, cal, start, days, rate, len(staff), shape)
     ev = events.columns()
     # To UTC; every event strictly after its message (DST can squeeze local gaps), none after the window.
     message_utc = to_utc(items.time, policy.timezone)

@@ -66,6 +66,29 @@ HIDE_FEEDBACK, HIDE_FEEDBACK_STRICT, HIDE_PLAIN = 0.015, 0.06, 0.002
 ETYPE = {name: i for i, name in enumerate(EVENT_TYPES)}
 
 
+@dataclass(frozen=True)
+class Shape:
+    """Dials that tilt a log towards one kind of work, each a factor on the demo trust's own rate (1 leaves
+    it as it is): the benchmarks use them to load the rules that look across an account's or an item's
+    events. `accounts` scales the pool of posting accounts (fewer accounts, more messages each: repeat
+    offenders); `violations` the share of messages that break the rules (more removals, warnings and blocks);
+    `warnings` the chance a removal is warned first; `copies` the chance of a safeguarding share or an offline
+    copy. A share stays below 1 however far it is turned."""
+
+    accounts: float = 1.0
+    violations: float = 1.0
+    warnings: float = 1.0
+    copies: float = 1.0
+
+
+DEMO_SHAPE = Shape()
+
+
+def _share(p: float | Floats, factor: float) -> float | Floats:
+    """A chance scaled by a Shape factor, kept a chance (unchanged when the factor is 1)."""
+    return p if factor == 1.0 else np.minimum(np.asarray(p) * factor, 0.95)
+
+
 @dataclass
 class Items:
     """One row per item (message); `kind` indexes the preset's codes, with len(codes) meaning "no category"."""
@@ -120,14 +143,14 @@ class Events:
 
 
 def simulate(rng: np.random.Generator, policy: Policy, codes: list[str], cal: Calendar, start: date, days: int,
-             daily_items: int, n_staff: int) -> tuple[Items, Events]:
+             daily_items: int, n_staff: int, shape: Shape = DEMO_SHAPE) -> tuple[Items, Events]:
     """The items of `days` days from `start` and the team's events on them, in local time and in no order.
 
     One of the `n_staff` is strict: the outlying moderator the dashboard should find.
     """
     strict = int(rng.integers(n_staff))
-    items = _items(rng, policy, codes, _arrivals(rng, cal, start, days, daily_items), n_staff, daily_items)
-    return items, _Moderation(rng, policy, codes, cal, items, n_staff, strict).run()
+    items = _items(rng, policy, codes, _arrivals(rng, cal, start, days, daily_items), n_staff, daily_items, shape)
+    return items, _Moderation(rng, policy, codes, cal, items, n_staff, strict, shape).run()
 
 
 def _arrivals(rng: np.random.Generator, cal: Calendar, start: date, days: int, daily_items: int) -> Ints:
@@ -167,20 +190,21 @@ def _kind_weights(codes: list[str], n_violations: int, share: float) -> Floats:
 
 
 def _items(rng: np.random.Generator, policy: Policy, codes: list[str], times: Ints, n_staff: int,
-           daily_items: int) -> Items:
+           daily_items: int, shape: Shape) -> Items:
     """Who posted what: a heavy-tailed pool of accounts, a few of them trolls who post most violations."""
     n = len(times)
     n_violations = len(policy.violation_categories)
     plain = len(codes)
-    pool = max(200, daily_items * 60)
+    pool = max(200, round(daily_items * 60 * shape.accounts))
     account_platform = _mix(rng, PLATFORM_MIX, PLATFORMS, pool)
     troll = rng.random(pool) < TROLL_SHARE
     activity = (rng.pareto(1.5, pool) + 1) * np.where(troll, TROLL_ACTIVITY, 1.0)
     account = _draw(rng, activity, n)
     u = rng.random(n)
+    troll_share, ordinary_share = (float(_share(VIOLATION_SHARE[k], shape.violations)) for k in ("troll", "ordinary"))
     kind = np.where(troll[account],
-                    np.searchsorted(_cdf(_kind_weights(codes, n_violations, VIOLATION_SHARE["troll"])), u, "right"),
-                    np.searchsorted(_cdf(_kind_weights(codes, n_violations, VIOLATION_SHARE["ordinary"])), u, "right"))
+                    np.searchsorted(_cdf(_kind_weights(codes, n_violations, troll_share)), u, "right"),
+                    np.searchsorted(_cdf(_kind_weights(codes, n_violations, ordinary_share)), u, "right"))
     violation = kind < n_violations
     # A second code: another violation, or a handling code's usual companion.
     other_violation = _draw(rng, np.array([VIOLATION_WEIGHT.get(c, 1.0) for c in codes[:n_violations]]), n)
@@ -215,8 +239,8 @@ class _Moderation:
     """
 
     def __init__(self, rng: np.random.Generator, policy: Policy, codes: list[str], cal: Calendar,
-                 items: Items, n_staff: int, strict: int) -> None:
-        self.rng, self.policy, self.codes, self.cal, self.it = rng, policy, codes, cal, items
+                 items: Items, n_staff: int, strict: int, shape: Shape) -> None:
+        self.rng, self.policy, self.codes, self.cal, self.it, self.shape = rng, policy, codes, cal, items, shape
         self.allowed = set(policy.actions.allowed) | {"message_received", "categorised", "response_sent",
                                                       "signposted"}
         self.n_staff, self.strict = n_staff, strict
@@ -311,7 +335,7 @@ class _Moderation:
         remove_p = np.where(strict, REMOVE_STRICT, np.where(self.is_code(SEVERE), REMOVE_SEVERE, REMOVE_OTHER))
         remove = self.chance(remove_p, violation)
         self.emit("reviewed_no_action", self.chance(0.85, violation & ~remove), decide_at)
-        warn = self.emit("warning_sent", self.chance(0.5, remove), decide_at)
+        warn = self.emit("warning_sent", self.chance(_share(0.5, self.shape.warnings), remove), decide_at)
         removed = self.removal(remove & ~warn, decide_at)
         removed_at = np.where(removed, decide_at, self.never)
         # After a warning the author takes the post down, or staff do, or block the account, or nothing happens.
@@ -367,12 +391,13 @@ class _Moderation:
         self.emit("legal_referral", self.chance(0.15, self.is_code({"defamatory_false", "allegation_against_staff"})),
                   self.lag(decide_at, [0.2, 0.4, 0.4]))
         crisis = self.is_code({"crisis"})
-        self.emit("shared_with_safeguarding",
-                  self.chance(np.where(crisis, 0.4, 0.1), crisis | self.is_code({"violent_threatening"})),
+        copies = self.shape.copies
+        self.emit("shared_with_safeguarding", self.chance(_share(np.where(crisis, 0.4, 0.1), copies),
+                                                          crisis | self.is_code({"violent_threatening"})),
                   self.lag(self.it.time, [0.8, 0.2]))
         saved_at = np.where(police, self.soon(police_at, MINUTE, 20 * MINUTE), self.soon(decide_at, MINUTE, HOUR))
-        saved = self.emit("copy_saved", self.chance(0.6, police) | self.chance(np.where(crisis, 0.3, 0.2),
-                                                                                  crisis | severe), saved_at)
+        saved = self.emit("copy_saved", self.chance(_share(0.6, copies), police)
+                          | self.chance(_share(np.where(crisis, 0.3, 0.2), copies), crisis | severe), saved_at)
         # Most copies are deleted within the year; some are kept too long (rule G7), some forgotten.
         keep_days = np.where(self.rng.random(self.n) < 0.9, self.rng.integers(30, 330, self.n),
                              self.rng.integers(366, 500, self.n))

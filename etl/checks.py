@@ -4,6 +4,8 @@ An event id used again for a different event, an event whose item has no message
 quarantine until its message arrives), a reply earlier than its message: each needs the other rows of the
 load, and the warehouse, so they run after validation (which judges each row alone), on the rows still
 passing. Last, a row refused before and refused again is set aside as a duplicate (`refused_again`).
+A link from an account to itself is refused here too: one row shows it, but only by comparing two of its
+pseudonymised values, which the validation profile (one row per combination of validated values) does not hold.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from core.policy import Policy
+from core.vocab import LINK_EVENTS
 from etl.normalise import repeated
 
 
@@ -21,6 +24,11 @@ def cross_row_checks(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
     Ids are checked first, so a message refused for its id does not let its item's other events in: every
     event loaded that names an item has that item's message, in the warehouse or in this load."""
     con.execute("CREATE TEMP VIEW passing AS SELECT * FROM live ANTI JOIN fail USING (_src, _row)")
+    con.execute(  # an account is trivially the same person as itself: a link to itself says nothing
+        f"""INSERT INTO fail
+        SELECT _src, _row, 'linked_account_id: the account is linked to itself', 'linked_account_id'
+        FROM passing WHERE n_event_type IN {LINK_EVENTS}
+          AND n_linked_platform = n_platform AND n_linked_account = n_account_id""")
     con.execute(
         """CREATE TEMP TABLE candidates AS
         SELECT _src, _row, n_event_id, raw_hash, n_event_type, n_platform, n_item_id, n_event_time, n_account_id

@@ -146,11 +146,11 @@ SUBJECT_QUARANTINE = f"""
                      AND m.platform = lower(trim({_raw_field('platform')}))
                      AND m.item_id = trim({_raw_field('item_id')})))"""  # noqa: S608 (only constant field names are formatted in)
 
-# Every event held on one subject (binds $p, $account): their events and every event on an item whose
-# message they sent.
+# Every event held on one subject (binds $p, $account): their events, the links naming them as the other
+# account (SPEC §1 `linked_account_id`), and every event on an item whose message they sent.
 SUBJECT_EVENTS = """
     SELECT rowid AS r, item_key, item_id, event_time, event_type, account FROM events
-    WHERE policy_id = $p AND (account = $account OR item_key IN (
+    WHERE policy_id = $p AND (account = $account OR linked_account = $account OR item_key IN (
         SELECT item_key FROM events
         WHERE policy_id = $p AND account = $account AND event_type = 'message_received' AND item_key IS NOT NULL))"""
 

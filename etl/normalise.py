@@ -27,6 +27,9 @@ def actor_key(actor: str = "actor") -> str:
 
 
 ACCOUNT_KEY, ACTOR_KEY = account_key(), actor_key()
+# The other account a link event names (SPEC §1): pseudonymised like an account, with the same key and
+# prefix, so the account it names and the account's own events meet on one pseudonym.
+LINKED_KEY = account_key("linked_platform", "linked_account_id")
 
 # A time's text is ISO 8601 (a date, then optionally a clock time) followed by what names its zone: group 1
 # is that tail, empty for a naive local time. DuckDB's casts are not the judge of the whole text: a cast to
@@ -93,6 +96,9 @@ def normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> 
                 nullif(lower(trim(platform)), '') AS n_platform,
                 nullif(trim(item_id), '') AS n_item_id,
                 CASE WHEN _pseudonymised THEN nullif(trim(account_id), '') ELSE am.pseudonym END AS n_account_id,
+                nullif(lower(trim(linked_platform)), '') AS n_linked_platform,
+                CASE WHEN _pseudonymised THEN nullif(trim(linked_account_id), '') ELSE lm.pseudonym END
+                    AS n_linked_account,
                 nullif(lower(trim(channel)), '') AS n_channel,
                 nullif(lower(trim(needs_response)), '') AS n_needs_response,
                 list_filter(list_transform(string_split(coalesce(category, ''), '|'), lambda x: lower(trim(x))),
@@ -105,6 +111,7 @@ def normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> 
                      THEN {gained} END AS _redacted
             FROM (SELECT *, {text} AS _r_text, {rationale} AS _r_rationale FROM stage) AS stage  -- redacted once
             LEFT JOIN account_map am ON am.raw = {ACCOUNT_KEY}
+            LEFT JOIN account_map lm ON lm.raw = {LINKED_KEY}
             {actor_join}),
         z AS (
             SELECT *, CASE WHEN regexp_matches(time_text, '{ISO_RE}') THEN regexp_extract(time_text, '{ISO_RE}', 1)
@@ -141,10 +148,11 @@ def normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> 
                      'h-' || left(md5(concat_ws(chr(31), CAST(n_event_time AS VARCHAR), n_event_type, n_platform,
                                   n_item_id, n_account_id, n_channel, n_needs_response,
                                   array_to_string(n_categories, '|'), n_protected, n_actor, n_signposted_to,
-                                  n_rationale, text)), 24)) AS n_event_id,
+                                  n_rationale, text, n_linked_platform, n_linked_account)), 24)) AS n_event_id,
             CASE WHEN time_text IS NULL THEN NULL WHEN n_event_time IS NULL THEN 'unparseable'
                  WHEN n_event_time > $now THEN 'future' ELSE 'ok' END AS time_status,
-            n_item_id IS NOT NULL AS has_item, n_account_id IS NOT NULL AS has_account
+            n_item_id IS NOT NULL AS has_item, n_account_id IS NOT NULL AS has_account,
+            n_linked_account IS NOT NULL AS has_linked_account
         FROM p""",  # noqa: S608  (the SQL put in is the loader's own)
         {"tz": policy.timezone, "now": now},
     )

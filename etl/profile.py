@@ -17,7 +17,8 @@ from etl.validate import run_suite
 
 # The values Great Expectations validates, as `live` columns; one profile row per distinct combination.
 PROFILE_KEY = ("time_status", "n_event_type", "n_platform", "has_item", "has_account", "n_channel",
-               "n_needs_response", "n_categories", "n_protected", "n_signposted_to")
+               "n_needs_response", "n_categories", "n_protected", "n_signposted_to", "n_linked_platform",
+               "has_linked_account")
 
 
 def _profile(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -34,7 +35,9 @@ def _profile(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                CASE WHEN has_account THEN 'yes' END AS account_id, n_channel AS channel,
                n_needs_response AS needs_response,
                nullif(array_to_string(n_categories, '|'), '') AS category,
-               n_protected AS protected_characteristic, n_signposted_to AS signposted_to
+               n_protected AS protected_characteristic, n_signposted_to AS signposted_to,
+               n_linked_platform AS linked_platform,
+               CASE WHEN has_linked_account THEN 'yes' END AS linked_account_id
         FROM profiles ORDER BY _profile""").df()
 
 
@@ -59,6 +62,10 @@ REASONS: dict[str, tuple[str, str | None]] = {
     "protected_characteristic_known": ("protected_characteristic: unknown value {v}", "n_protected"),
     "signposted_to_required": ("signposted_to: missing (required for signposted)", None),
     "signposted_to_known": ("signposted_to: unknown value {v}", "n_signposted_to"),
+    "linked_platform_required": ("linked_platform: missing (required for account_linked and account_unlinked)", None),
+    "linked_platform_known": ("linked_platform: unknown value {v}", "n_linked_platform"),
+    "linked_account_id_required": (
+        "linked_account_id: missing (required for account_linked and account_unlinked)", None),
 }
 # A time the text gives but the rules refuse (etl.normalise's `time_refusal`) fails `event_time_parses` like
 # any text that is no time; its reason says which rule, so the sender knows what to change. `{z}` quotes
@@ -90,7 +97,7 @@ def validate(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int) -> boo
                    WHEN 'time_text' THEN n.time_text WHEN 'n_event_type' THEN n.n_event_type
                    WHEN 'n_platform' THEN n.n_platform WHEN 'n_channel' THEN n.n_channel
                    WHEN 'n_needs_response' THEN n.n_needs_response WHEN 'n_protected' THEN n.n_protected
-                   WHEN 'n_signposted_to' THEN n.n_signposted_to
+                   WHEN 'n_signposted_to' THEN n.n_signposted_to WHEN 'n_linked_platform' THEN n.n_linked_platform
                    WHEN 'n_categories' THEN array_to_string(
                        list_filter(n.n_categories, lambda c: NOT list_contains($codes, c)), ', ')
                    ELSE '' END || chr(39)) AS reason,

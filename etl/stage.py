@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from core.policy import Policy
-from core.vocab import CANONICAL_COLUMNS
+from core.vocab import INPUT_COLUMNS, LINK_COLUMNS
 from etl import readers
 from etl.pseudonym import pseudonyms
 from etl.readers import input_name, quote_ident
@@ -46,7 +46,7 @@ def _column_map(names: list[str], keep: Collection[str] = ()) -> tuple[dict[str,
         if given is None:
             continue
         key = given.strip().lower()
-        if key in CANONICAL_COLUMNS and key not in canon:
+        if key in INPUT_COLUMNS and key not in canon:
             canon[key] = name
         elif key in kept:
             extras.append(name)
@@ -74,13 +74,19 @@ def json_of(staged: list[str], values: Mapping[str, str] | None = None) -> str:
 def raw_exprs(columns: list[str]) -> tuple[str, str]:
     """SQL for a staged row as the source gave it (JSON, kept for quarantined rows only) and for its hash,
     which finds exact duplicates: the source's column names and every value, NULL told apart from ''. A row
-    that could not be split into fields (`_line`) is its text."""
+    that could not be split into fields (`_line`) is its text. The link columns (core.vocab.LINK_COLUMNS)
+    count only when filled: a row that names no other account hashes as it did before they existed, so a
+    file or workbook loaded then is still recognised, whether or not it has gained the columns since."""
     raw_cols = [n for n in columns if input_name(n) is not None]
-    given = [input_name(n) for n in raw_cols]
+    base = [n for n in raw_cols if (input_name(n) or "").strip().lower() not in LINK_COLUMNS]
+    links = [n for n in raw_cols if n not in base]
+    given = [input_name(n) for n in base]
     names = hashlib.md5(json.dumps(given).encode()).hexdigest()  # hex digits only: safe as a literal
     as_json = json_of(raw_cols)
     digest = (f"md5(concat_ws(chr(31), '{names}', "
-              + ", ".join(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), chr(30))" for n in raw_cols) + "))")
+              + ", ".join([*(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), chr(30))" for n in base),
+                           *(f"'{i}=' || CAST({quote_ident(n)} AS VARCHAR)" for i, n in enumerate(links))])
+              + "))")
     if "_line" in columns:
         as_json = f"CASE WHEN _line IS NULL THEN {as_json} ELSE to_json(struct_pack(line := _line)) END"
         digest = f"CASE WHEN _line IS NULL THEN {digest} ELSE md5(concat_ws(chr(31), 'line', _line)) END"
@@ -93,7 +99,7 @@ def _unify_sql(columns: list[str], table: str, index: int, keep: Collection[str]
     canon, extras = _column_map(columns, keep)
     extra = json_of(extras) if extras else "NULL::JSON"
     cols = ", ".join(f"CAST({quote_ident(canon[c])} AS VARCHAR) AS {c}" if c in canon else f"NULL::VARCHAR AS {c}"
-                     for c in CANONICAL_COLUMNS)
+                     for c in INPUT_COLUMNS)
     reasons = "_pre" if "_pre" in columns else "NULL::VARCHAR"
     return (f"SELECT {index} AS _src, CAST(_row AS BIGINT) AS _row, {cols}, {raw_exprs(columns)[1]} AS raw_hash, "
             f"{extra} AS _extra, CAST({reasons} AS VARCHAR) AS _pre_reason, NULL::BIGINT AS _released_from, "
@@ -108,7 +114,8 @@ ITEM_PREFIX, KEPT_PREFIX = "item", "id"
 def _pseudonymise_frame(source: FrameSource, key: bytes) -> FrameSource:
     """The frame with the values of the columns its mapping marks identifying as pseudonyms (SPEC §7), done
     before staging so that neither `events` nor the quarantine's raw rows ever see them."""
-    marked = [c for c in source.identifying if c not in ("account_id", "actor") and c in source.frame.columns]
+    marked = [c for c in source.identifying
+              if c not in ("account_id", "actor", "linked_account_id") and c in source.frame.columns]
     if not marked:
         return source
     frame = source.frame.copy()
@@ -166,7 +173,7 @@ def held_orphans_sql(con: duckdb.DuckDBPyConnection, policy: Policy, staged: lis
     lookup = pd.DataFrame({"policy_id": policy.id, "source_file": [s[0] for s in sources],  # noqa: F841
                            "_src": range(base, base + len(sources))})
     con.execute("CREATE TEMP TABLE held_sources AS SELECT * FROM lookup")
-    cols = ", ".join(f"json_extract_string(raw_row, '$.{c}') AS {c}" for c in CANONICAL_COLUMNS)
+    cols = ", ".join(f"json_extract_string(raw_row, '$.{c}') AS {c}" for c in INPUT_COLUMNS)
     return (f"SELECT l._src, q.row_number, {cols}, q.raw_hash, NULL::JSON, NULL, q.rowid, "
             "coalesce(r.redactions IS NOT NULL, false) "
             "FROM quarantine q JOIN held_sources l USING (policy_id, source_file) "

@@ -26,6 +26,7 @@ from core.vocab import (
     CHANNELS,
     EVENT_TYPES,
     FALSE_WORDS,
+    LINK_EVENTS,
     PLATFORMS,
     PROTECTED_CHARACTERISTICS,
     SIGNPOSTS,
@@ -34,7 +35,8 @@ from core.vocab import (
 
 # Profile columns handed to GX; `event_time` holds a status, not the time (see module docstring).
 PROFILE_COLUMNS = ("event_time", "event_type", "platform", "item_id", "account_id", "channel",
-                   "needs_response", "category", "protected_characteristic", "signposted_to")
+                   "needs_response", "category", "protected_characteristic", "signposted_to", "linked_platform",
+                   "linked_account_id")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ def suite_checks(policy: Policy) -> list[Check]:
         one_of("protected_characteristic", PROTECTED_CHARACTERISTICS),
         required("signposted_to", "signposted_to_required", *_is("signposted")),
         one_of("signposted_to", SIGNPOSTS),
+        required("linked_platform", "linked_platform_required", lambda col: col("event_type").is_in(LINK_EVENTS),
+                 "account_linked or account_unlinked"),
+        one_of("linked_platform", PLATFORMS),
+        required("linked_account_id", "linked_account_id_required",
+                 lambda col: col("event_type").is_in(LINK_EVENTS), "account_linked or account_unlinked"),
     ]
 
 

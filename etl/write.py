@@ -13,7 +13,7 @@ import pandas as pd
 
 from core.policy import Policy
 from core.vocab import TRUE_WORDS
-from etl.normalise import ACCOUNT_KEY, ACTOR_KEY, account_key, actor_key
+from etl.normalise import ACCOUNT_KEY, ACTOR_KEY, LINKED_KEY, account_key, actor_key
 from etl.pseudonym import pseudonyms
 from etl.readers import input_name, quote_ident
 from etl.stage import Staged, canonical_columns, columns, json_of, kept_columns
@@ -37,7 +37,8 @@ def drop_erased(con: duckdb.DuckDBPyConnection, policy: Policy, key: bytes) -> N
         """CREATE TEMP TABLE erased_rows AS
         WITH theirs AS (
             SELECT l._src, l._row, l.n_event_type, l.n_platform, l.n_item_id FROM live l
-            SEMI JOIN erased_accounts t ON t.account = l.n_account_id AND t.policy_id = $p)
+            SEMI JOIN erased_accounts t ON t.policy_id = $p
+                                       AND (t.account = l.n_account_id OR t.account = l.n_linked_account))
         SELECT _src, _row FROM theirs
         UNION
         SELECT l._src, l._row FROM live l
@@ -51,10 +52,12 @@ def drop_erased(con: duckdb.DuckDBPyConnection, policy: Policy, key: bytes) -> N
 def pseudonym_maps(con: duckdb.DuckDBPyConnection, policy: Policy, key: bytes) -> None:
     """`account_map` and `actor_map` (raw → pseudonym) for every staged row, failing ones included, before
     anything is normalised: from there on the loader holds only pseudonyms, so neither the events nor the
-    quarantine's raw rows can store an account or a staff name as given (SPEC §7). Held orphans' values are
+    quarantine's raw rows can store an account or a staff name as given (SPEC §7). The account a link event
+    names (`linked_account_id`) is an account like any other, in the same map. Held orphans' values are
     pseudonyms already (etl.stage.held_orphans_sql) and are not hashed again."""
     _pseudonym_table(con, key, "account_map", "acct",
-                     f"SELECT DISTINCT {ACCOUNT_KEY} FROM stage WHERE NOT _pseudonymised AND {ACCOUNT_KEY} IS NOT NULL")
+                     f"SELECT {ACCOUNT_KEY} FROM stage WHERE NOT _pseudonymised AND {ACCOUNT_KEY} IS NOT NULL UNION "
+                     f"SELECT {LINKED_KEY} FROM stage WHERE NOT _pseudonymised AND {LINKED_KEY} IS NOT NULL")
     if policy.pseudonymise_actors:
         _pseudonym_table(con, key, "actor_map", "staff",
                          f"SELECT DISTINCT {ACTOR_KEY} FROM stage WHERE NOT _pseudonymised AND {ACTOR_KEY} IS NOT NULL")
@@ -95,7 +98,7 @@ def insert_events(con: duckdb.DuckDBPyConnection, policy: Policy, run_id: int, k
                         ELSE list_contains($true_words, g.n_needs_response) END,
                    g.n_categories, g.n_protected, g.n_actor, g.n_signposted_to,
                    g.n_rationale, g.text, g._extra, $run_id, s.name, g._row, g.raw_hash, a.item_key,
-                   NULL, NULL
+                   g.n_linked_platform, g.n_linked_account
             FROM passing g
             LEFT JOIN authors a ON a.platform = g.n_platform AND a.item_id = g.n_item_id
             JOIN source_names s ON s._src = g._src
@@ -127,6 +130,9 @@ def _raw_row_sql(policy: Policy, names: list[str], keep: tuple[str, ...]) -> str
     if "account_id" in canon:
         key = account_key(given("platform"), given("account_id"))
         values[canon["account_id"]] = f"(SELECT pseudonym FROM account_map WHERE raw = {key})"
+    if "linked_account_id" in canon:
+        key = account_key(given("linked_platform"), given("linked_account_id"))
+        values[canon["linked_account_id"]] = f"(SELECT pseudonym FROM account_map WHERE raw = {key})"
     if "actor" in canon and policy.pseudonymise_actors:
         key = actor_key(given("actor"))
         values[canon["actor"]] = f"(SELECT pseudonym FROM actor_map WHERE raw = {key})"

@@ -60,7 +60,7 @@ DATA_QUALITY: dict[str, tuple[str, dict[str, str]]] = {
         "run_id": "Run", "started_local": "Started ({zone} time)", "source_file": "File", "format": "Format",
         "content_hash": "Content hash (SHA-256)", "rows_in": "Rows in", "loaded": "Loaded",
         "quarantined": "Quarantined", "duplicates": "Exact duplicates skipped", "released": "Held rows released",
-        "gx_success": "All checks passed", "seconds": "Took (seconds)", "step_seconds": "Seconds per step",
+        "gx_success": "Rows kept passed every check", "seconds": "Took (seconds)", "step_seconds": "Seconds per step",
         "undone_local": "Undone ({zone} time)"}),
     "checks": ("Data-quality check results of each load", {
         "run_id": "Run", "rule": "Check", "expectation": "Expectation", "column_name": "Column",
@@ -205,7 +205,8 @@ def _text(value: Any) -> Any:
 def findings_table(df: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Findings (queries.governance FINDING_COLUMNS) as the download shows them: labels for rules, platforms
     and the codes in each detail, the first evidence as a local time (a date cell in Excel) and every
-    evidence time local, as text, beside the event ids they belong to."""
+    evidence time local, as text, beside the event ids they belong to; then the auditor's review of each:
+    its status, note, reviewer and time, and why it is open again if new evidence reopened it."""
     zone = ZoneInfo(policy.timezone)
     tz = policy.timezone
 
@@ -226,6 +227,11 @@ def findings_table(df: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         f"Evidence times ({tz} time)": df["evidence_times"].map(listed),
         "Evidence event IDs": df["evidence_event_ids"].map(lambda ids: "; ".join(map(str, ids))),
         "Policy clause": df["clause"],
+        "Review status": df["status"],
+        "Review note": df["note"].map(_text),
+        "Reviewed by": df["reviewer"].map(_text),
+        f"Reviewed ({tz} time)": df["reviewed_at"].map(lambda t: local_time(t, zone)),
+        "Reopened because": df["reopened"].map(_text),
     }, index=df.index).reset_index(drop=True)
 
 

@@ -1,4 +1,4 @@
-"""Governance rules G1–G8 (SPEC §4) as policy code, the account history they rest on, and the audit export.
+"""Governance rules G1–G9 (SPEC §4) as policy code, the account history they rest on, and the audit export.
 
 Each rule is a named query, `queries/governance/<rule id in lower case>.sql`, switched on and
 parameterised by the preset alone: the rule's own fields (windows, thresholds, category sets) are bound
@@ -9,6 +9,11 @@ that prove it and the clause of the policy it tests, quoted from the seed.
 Findings are judged "as known at the as-of time": an event after as-of has not happened yet, so it can
 neither prove a finding nor clear one; deadlines (G4, G5, G7) must have passed by as-of.
 
+Each finding carries the auditor's review of it (`etl/review.py` writes them, `finding_reviews.sql` reads the
+latest): its status, note, reviewer and time. A finding is reviewed as its rule and `review_subject` (the
+subject; for G8 the moderator in one category) together with a hash of its evidence, so a finding keeps its
+review across loads and periods until the evidence changes, and is then open again, saying why (`reopened`).
+
 pandas is imported only inside the functions that build frames (findings for the dashboard, G8, the
 export): `modaudit summary` needs just the subjects of each rule (`item_subjects`), and importing pandas
 would be a third of its whole run.
@@ -16,15 +21,18 @@ would be a third of its whole run.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 import duckdb
 
+from core.glossary import OPEN, REVIEW_STATUSES
 from core.macros import ensure_macros
 from core.policy import Policy, Rules
 from core.vocab import ACCOUNT_EVENTS, REMOVAL_EVENTS
@@ -44,8 +52,11 @@ MODERATOR_RULE = "G8_moderator_inconsistency"
 # governance/<name in lower case>.sql and is reported in the summary's `governance` object.
 RULE_ORDER: tuple[str, ...] = tuple(Rules.model_fields)
 ITEM_RULES: tuple[str, ...] = tuple(rule for rule in RULE_ORDER if rule != MODERATOR_RULE)
-FINDING_COLUMNS: list[str] = ["rule", "subject", "platform", "item_id", "account", "evidence_event_ids",
-                              "evidence_times", "detail", "clause"]
+# What each rule's query gives (with its rule and clause), then the review of the finding (`_with_reviews`).
+RULE_COLUMNS: list[str] = ["rule", "subject", "platform", "item_id", "account", "evidence_event_ids",
+                           "evidence_times", "detail", "clause", "review_subject"]
+REVIEW_COLUMNS: list[str] = ["status", "note", "reviewer", "reviewed_at", "reopened"]
+FINDING_COLUMNS: list[str] = RULE_COLUMNS + REVIEW_COLUMNS
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection"); tab and
 # carriage return are included because Excel strips them before deciding.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -108,12 +119,14 @@ def _item_rule_findings(con: duckdb.DuckDBPyConnection, name: str, params: dict[
     ensure_macros(con)
     frame = _with_evidence_lists(run(con, f"governance/{name.lower()}", params))
     frame["subject"] = [subject_key(*row) for row in frame[["platform", "item_id", "account"]].itertuples(index=False)]
+    frame["review_subject"] = frame["subject"]
     return frame
 
 
 def findings(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: datetime,
              run_jobs: RunJobs | None = None) -> pd.DataFrame:
-    """One row per finding of every rule the preset switches on, in rule order (FINDING_COLUMNS)."""
+    """One row per finding of every rule the preset switches on, in rule order, with its review
+    (FINDING_COLUMNS)."""
     return review(con, policy, scope, as_of, run_jobs)[0]
 
 
@@ -141,42 +154,187 @@ def review(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope, as_of: 
         frame["clause"] = rule.clause
     if not frames:
         return pd.DataFrame(columns=FINDING_COLUMNS), table
-    out = pd.concat([frame[FINDING_COLUMNS] for frame in frames], ignore_index=True)
+    out = pd.concat([frame[RULE_COLUMNS] for frame in frames], ignore_index=True)
     out["_order"] = out["rule"].map(RULE_ORDER.index)
     out["_first"] = out["evidence_times"].map(min)
-    return (out.sort_values(["_order", "subject", "_first"], kind="stable")
-            .drop(columns=["_order", "_first"]).reset_index(drop=True)), table
+    out = (out.sort_values(["_order", "subject", "_first"], kind="stable")
+           .drop(columns=["_order", "_first"]).reset_index(drop=True))
+    return _with_reviews(con, policy, out), table
+
+
+# ---------------------------------------------------------------- The auditor's review
+
+
+class ReviewState(NamedTuple):
+    """A finding's review as shown: its status now, the note, reviewer and time of its latest review, and
+    why it is open again when new evidence reopened it."""
+
+    status: str
+    note: str | None = None
+    reviewer: str | None = None
+    reviewed_at: datetime | None = None
+    reopened: str | None = None
+
+
+def evidence_hash(event_ids: Iterable[str]) -> str:
+    """A finding's evidence as one value, for telling whether it changed since a review: SHA-256 of its
+    distinct event ids, sorted, one per line (the order the rule query lists them in does not matter)."""
+    return hashlib.sha256("\n".join(sorted({str(i) for i in event_ids})).encode("utf-8")).hexdigest()
+
+
+def latest_reviews(con: duckdb.DuckDBPyConnection, policy: Policy,
+                   columns: tuple[str, ...] = ()) -> dict[tuple[str, str], dict[str, Any]]:
+    """The latest review of each reviewed finding of the policy, by (rule, review subject); only `columns`
+    of it when given (with rule and subject), which spares converting the others."""
+    return {(r["rule"], r["subject"]): r for r in records(con, "finding_reviews", {"policy": policy.id}, columns)}
+
+
+def current_status(latest: Mapping[str, Any] | None, evidence: str) -> str:
+    """A finding's status now, from its latest review (None: never reviewed; `evidence` and `status` are
+    read): the review's while the evidence is the one it was made on, open once it has changed."""
+    return latest["status"] if latest is not None and latest["evidence"] == evidence else OPEN
+
+
+def review_state(latest: Mapping[str, Any] | None, evidence: str, zone: ZoneInfo) -> ReviewState:
+    """What a finding's latest review (None: never reviewed) says of it now, its evidence being `evidence`
+    (`current_status`), with its note, reviewer and time; reopened by new evidence, it says when, by whom
+    and how it had been closed."""
+    if latest is None:
+        return ReviewState(OPEN)
+    kept = ReviewState(current_status(latest, evidence), latest["note"], latest["reviewer"], latest["reviewed_at"])
+    if kept.status == latest["status"]:
+        return kept
+    when = latest["reviewed_at"].astimezone(zone)
+    return kept._replace(reopened=f"new evidence since it was reviewed on {when:%-d %b %Y, %H:%M} "
+                                  f"by {latest['reviewer']} ({latest['status']})")
+
+
+def _evidence(found: pd.DataFrame, wanted: Collection[tuple[str, str]] | None = None) -> dict[tuple[str, str], str]:
+    """The evidence hash of each finding (rule, review subject) of `found`, or of those `wanted`: every event
+    id of its rows (a post hidden and then deleted is one finding on two decisions), hashed."""
+    ids: dict[tuple[str, str], set[str]] = {}
+    for key, found_ids in zip(zip(found["rule"], found["review_subject"], strict=True), found["evidence_event_ids"],
+                              strict=True):
+        if wanted is None or key in wanted:
+            ids.setdefault(key, set()).update(found_ids)
+    return {key: evidence_hash(each) for key, each in ids.items()}
+
+
+def evidence_keys(found: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(rule, review subject, evidence hash) of each finding of `found`, in order: what a review of them
+    records (`etl.review.FindingKey`). `found` must hold every row of those findings."""
+    return [(rule, subject, hashed) for (rule, subject), hashed in _evidence(found).items()]
+
+
+def _with_reviews(con: duckdb.DuckDBPyConnection, policy: Policy, frame: pd.DataFrame) -> pd.DataFrame:
+    """The findings with their review (REVIEW_COLUMNS). Only a reviewed finding needs its evidence hashed, to
+    tell whether its review still holds: one never reviewed is open whatever its evidence."""
+    for field, unreviewed in ReviewState(OPEN)._asdict().items():
+        frame[field] = unreviewed
+    latest = latest_reviews(con, policy)
+    if not latest:
+        return frame
+    zone = ZoneInfo(policy.timezone)
+    states = {key: review_state(latest[key], hashed, zone) for key, hashed in _evidence(frame, latest).items()}
+    rows = [(at, states[key]) for at, key in enumerate(zip(frame["rule"], frame["review_subject"], strict=True))
+            if key in states]
+    for column, field in enumerate(ReviewState._fields):
+        frame.iloc[[at for at, _ in rows], frame.columns.get_loc(field)] = [state[column] for _, state in rows]
+    return frame
+
+
+def findings_from_db(db_path: Path | str, policy: Policy, scope: Scope,
+                     as_of: datetime | None = None) -> tuple[pd.DataFrame, datetime | None]:
+    """The findings with their reviews and the as-of time they were judged at (SPEC §2's default unless
+    given), read on a short-lived connection (`modaudit findings`); none for a policy with no events."""
+    import pandas as pd
+
+    from core.warehouse import reader
+
+    with reader(db_path) as con:
+        as_of = _resolve_as_of(con, policy, scope, as_of)
+        if as_of is None:
+            return pd.DataFrame(columns=FINDING_COLUMNS), None
+        return findings(con, policy, scope, as_of), as_of
+
+
+def finding_records(found: pd.DataFrame) -> list[dict[str, Any]]:
+    """One plain object per finding as reviews know it (rule and subject; for G8 `moderator:<pseudonym>:
+    <category>`), in rule order: its review, and every event id of the decisions it rests on, for scripts."""
+    import pandas as pd
+
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in found.itertuples(index=False):
+        key = (row.rule, row.review_subject)
+        if key not in out:
+            when = row.reviewed_at
+            out[key] = {"rule": row.rule, "subject": row.review_subject, "status": row.status,
+                        "note": row.note if isinstance(row.note, str) else None,
+                        "reviewer": row.reviewer if isinstance(row.reviewer, str) else None,
+                        "reviewed_at": pd.Timestamp(when).isoformat() if pd.notna(when) else None,
+                        "reopened": row.reopened if isinstance(row.reopened, str) else None,
+                        "evidence_event_ids": []}
+        out[key]["evidence_event_ids"] = sorted({*out[key]["evidence_event_ids"], *row.evidence_event_ids})
+    return list(out.values())
+
+
+def status_counts(found: pd.DataFrame, policy: Policy) -> dict[str, dict[str, int]]:
+    """Per rule the preset switches on, in rule order, how many findings have each review status (every
+    status, zeros included), a finding being a rule and review subject (for G8, a moderator in one
+    category): the Governance review's counts by status, and the packs' review status of each rule."""
+    distinct = found.drop_duplicates(["rule", "review_subject"])
+    return {rule: {status: int(((distinct["rule"] == rule) & (distinct["status"] == status)).sum())
+                   for status in REVIEW_STATUSES}
+            for rule in policy.rules.enabled()}
+
+
+def review_status_counts(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
+                         as_of: datetime) -> dict[str, dict[str, int]]:
+    """`status_counts` of the findings of `scope` at `as_of`, for a caller that has not read them already."""
+    return status_counts(findings(con, policy, scope, as_of), policy)
 
 
 def item_subjects(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
-                  as_of: datetime) -> dict[str, list[str]]:
-    """The sorted distinct subjects of each enabled item rule: the same rule queries as `findings`, read as
-    plain rows, for the summary (which reports only subjects, so needs neither pandas nor G8)."""
+                  as_of: datetime) -> dict[str, dict[str, str]]:
+    """The distinct subjects of each enabled item rule, sorted, each with its review status (`current_status`):
+    the same rule queries as `findings`, read as plain rows, for the summary (which reports only subjects and
+    how many are open, so needs neither pandas nor G8)."""
     base = _params(con, policy, scope, as_of)
-    out: dict[str, list[str]] = {}
+    latest = latest_reviews(con, policy, ("rule", "subject", "evidence", "status"))
+    out: dict[str, dict[str, str]] = {}
     for name, rule in policy.rules.enabled().items():
         if name in ITEM_RULES:
             rows = records(con, f"governance/{name.lower()}", {**base, **rule.model_dump()},
-                           columns=("platform", "item_id", "account"))
-            out[name] = sorted({subject_key(r["platform"], r["item_id"], r["account"]) for r in rows})
+                           columns=("platform", "item_id", "account", "evidence_event_ids"))
+            evidence: dict[str, set[str]] = {}
+            for r in rows:
+                evidence.setdefault(subject_key(r["platform"], r["item_id"], r["account"]), set()).update(
+                    r["evidence_event_ids"])
+            # only a reviewed finding's evidence needs hashing: one never reviewed is open whatever it is
+            out[name] = {subject: current_status(latest[(name, subject)], evidence_hash(ids))
+                         if (name, subject) in latest else OPEN for subject, ids in sorted(evidence.items())}
     return out
 
 
-def summary_governance(found: pd.DataFrame | Mapping[str, Collection[str]] | None,
+def summary_governance(found: pd.DataFrame | Mapping[str, Mapping[str, str]] | None,
                        policy: Policy) -> dict[str, dict[str, Any]]:
     """SPEC §5 `governance`: every enabled item rule in rule order, even with no finding; `items` are the
-    distinct subjects, sorted, and `count` is how many there are. `found` is a findings frame or the
-    subjects per rule (`item_subjects`); None (an empty warehouse) counts nothing."""
+    distinct subjects, sorted, `count` is how many there are, and `open` how many of them are not reviewed
+    or were reopened (issue 20). `found` is a findings frame or the subjects per rule with their status
+    (`item_subjects`); None (an empty warehouse) counts nothing."""
     out: dict[str, dict[str, Any]] = {}
     for name in policy.rules.enabled():
         if name in ITEM_RULES:
             if found is None:
-                subjects: list[str] = []
+                statuses: dict[str, str] = {}
             elif isinstance(found, Mapping):
-                subjects = sorted(set(found.get(name, ())))
+                statuses = dict(found.get(name, {}))
             else:
-                subjects = sorted(set(found.loc[found["rule"] == name, "subject"]))
-            out[name] = {"count": len(subjects), "items": subjects}
+                rows = found[found["rule"] == name]
+                statuses = dict(zip(rows["subject"], rows["status"], strict=True))
+            subjects = sorted(statuses)
+            out[name] = {"count": len(subjects), "open": sum(statuses[s] == OPEN for s in subjects),
+                         "items": subjects}
     return out
 
 
@@ -241,6 +399,7 @@ def _moderator_findings(table: pd.DataFrame) -> pd.DataFrame:
     hits = _with_evidence_lists(table[table["finding"]].copy())
     return pd.DataFrame({
         "subject": "moderator:" + hits["moderator"],
+        "review_subject": "moderator:" + hits["moderator"] + ":" + hits["category"],
         "platform": None, "item_id": None, "account": None,
         "evidence_event_ids": hits["evidence_event_ids"], "evidence_times": hits["evidence_times"],
         "detail": [f"{r.category}: removed {r.removed} of {r.decided} decided items ({_percent(r.removal_rate)}) "

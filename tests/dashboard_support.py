@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,6 +78,13 @@ def _free_port() -> int:
 def server(warehouse: Path) -> Iterator[str]:
     """The dashboard served as users start it, `modaudit dashboard` (from another directory, to show that
     .streamlit/config.toml still applies); yields its base URL. Stopping it must stop the server too."""
+    with served(warehouse) as url:
+        yield url
+
+
+@contextmanager
+def served(warehouse: Path) -> Iterator[str]:
+    """`modaudit dashboard --db warehouse` on a free port, from the warehouse's folder; yields its base URL."""
     port = _free_port()
     log = (warehouse.parent / "server.log").open("w")
     proc = subprocess.Popen(

@@ -28,11 +28,11 @@ from tests.dashboard_support import APP, warehouse  # noqa: F401 (fixtures)
 DASHBOARD_KEY = "modaudit-dashboard-test-key-00001"  # the key tests/dashboard_support.py loads with
 # SPEC §8, written out here rather than read from dashboard/pages.py: the contract, not the code's copy of it.
 EXPECTED = {
-    "leadership": {"Overview", "Violation categories", "Response times", "Decisions", "Glossary"},
-    "auditor": {"Overview", "Violation categories", "Response times", "Decisions", "Governance review",
-                "Team self-assessment", "Access log", "Glossary"},
-    "comms": {"Violation categories", "Response times", "Team self-assessment", "Glossary"},
-    "admin": {"Data quality", "Access log", "Glossary"},
+    "leadership": {"Overview", "Governance pack", "Violation categories", "Response times", "Decisions", "Glossary"},
+    "auditor": {"Overview", "Governance pack", "Violation categories", "Response times", "Decisions",
+                "Governance review", "Team self-assessment", "Access log", "Glossary"},
+    "comms": {"Violation categories", "Response times", "Team self-assessment", "Upload", "Glossary"},
+    "admin": {"Data quality", "Upload", "Access log", "Glossary"},
 }
 EVERY_PAGE = set().union(*EXPECTED.values())
 USERS = {"leadership": "lead@trust.example", "auditor": "audit@trust.example", "comms": "comms@trust.example",

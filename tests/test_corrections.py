@@ -170,7 +170,8 @@ def test_a_row_refused_again_stays_one_quarantine_row(books: tuple[Path, Path], 
     assert query(db, "SELECT row_number FROM quarantine WHERE resolved_run_id = 3 ORDER BY 1") == [
         (401,), (402,), (601,), (602,), (603,)]
     assert query(db, "SELECT DISTINCT reasons[1] FROM quarantine WHERE run_id = 3") == [
-        ("category 'Sweaing' is not mapped: add it under [category] in team-log.toml",)]
+        ("category 'Sweaing' is not a word the mapping knows: did you mean 'Swearing or profane or offensive "
+         "language'? Correct the cell, or choose what it means on the Upload page",)]
 
 
 def test_unloading_the_correction_brings_the_refusals_back(books: tuple[Path, Path], tmp_path: Path) -> None:
@@ -194,9 +195,9 @@ def test_map_check_names_cells_counts_events_and_suggests_the_policys_words(book
     report = map_check(typed, "team-log", POLICY)
     assert (report.rows, report.events) == (10, 33)
     text = str(report)
-    assert ("[category] 'Sweering' in column 'Category': 1 row, 3 events; did you mean "
+    assert ("[category] 'Sweering' in column 'Category' (cell H6): 1 row, 3 events; did you mean "
             "'Swearing or profane or offensive language'?") in text
-    assert "[platform] 'Insta' in column 'Platform': 1 row, 2 events; did you mean 'Instagram'?" in text
+    assert "[platform] 'Insta' in column 'Platform' (cell B4): 1 row, 2 events; did you mean 'Instagram'?" in text
     assert ("cell A7 '6 Nov 2026 9:40am' in column 'Received' is not a date the load reads: "
             "type it as 06/11/2026 09:40") in text
     assert "cell C8 holds a formula with no saved result" in text

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import warehouse as wh
 from core.policy import available_policies, get_policy
-from dashboard import data, ui
+from dashboard import data, gate, ui
 from dashboard.charts.style import percent, reply_time_text
 from queries import Scope
 from queries.summary import summary_from_db
@@ -74,8 +74,7 @@ def test_overview_headlines_are_the_summary(app: AppTest, warehouse: Path) -> No
     assert shown["Median reply time"] == reply_time_text(summary["response"]["median_business_hours_to_first_response"])
     removed = summary["actions"].get("hidden", 0) + summary["actions"].get("deleted", 0)
     assert shown["Removals by the team"] == f"{removed:,}"
-    subjects = set().union(*(r["items"] for r in summary["governance"].values()))
-    assert shown["Posts and accounts with findings"] == f"{len(subjects):,}"
+    assert shown["Open findings"] == f"{sum(r['open'] for r in summary['governance'].values()):,}"
     assert all(m.delta for m in app.metric), "every headline compares with the previous period"
 
 
@@ -137,8 +136,8 @@ def test_filters_that_select_nothing_give_a_clear_empty_state(app: AppTest) -> N
     for page in PAGES:
         app.switch_page(page).run()
         assert problems(app) == [], page
-        # Loads and the access log are not filtered by the sidebar, and the glossary's words need no data.
-        if page not in ("views/data_quality.py", "views/glossary.py", "views/access_log.py"):
+        # Loads, uploads and the access log are not filtered by the sidebar, and the glossary's words need no data.
+        if page not in ("views/data_quality.py", "views/glossary.py", "views/access_log.py", "views/upload.py"):
             assert [i.value for i in app.info] == [ui.EMPTY], page
 
 
@@ -151,16 +150,16 @@ def test_response_page_opens_an_items_timeline(app: AppTest) -> None:
     assert timeline["what"].iloc[0] == "Message received"
 
 
-def test_the_overviews_findings_are_the_posts_and_accounts_the_governance_review_names(app: AppTest) -> None:
-    """A leader comparing the two pages finds the Overview's figure on the Governance review, which explains
-    why its own count of findings differs (a post found under two rules, moderator consistency)."""
+def test_the_overviews_open_findings_are_the_ones_the_governance_review_counts(app: AppTest) -> None:
+    """A leader comparing the two pages finds the Overview's figure on the Governance review, which says what
+    it counts (ctmuhb's rules but G8, open) beside the findings reviewed."""
     app.query_params["policy"] = "ctmuhb"
     app.run()
-    overview = next(m.value for m in app.metric if m.label == "Posts and accounts with findings")
+    overview = next(m.value for m in app.metric if m.label == "Open findings")
     app.switch_page("views/governance.py").run()
     assert problems(app) == []
     said = next(c.value for c in app.caption if "(the Overview's count" in c.value)
-    assert re.match(r"([\d,]+) posts? (?:and|or) accounts?", said).group(1) == overview
+    assert re.match(r"([\d,]+) of the [\d,]+ findings of rules G1–G7 and G9 are open", said).group(1) == overview
 
 
 def test_governance_finding_opens_its_evidence(app: AppTest) -> None:
@@ -177,8 +176,10 @@ def test_governance_finding_opens_its_evidence(app: AppTest) -> None:
     (lambda tmp: tmp / "missing.duckdb", "There is no warehouse at"),
     (lambda tmp: tmp / "empty.duckdb", "has no data yet"),
 ])
-def test_missing_or_empty_warehouse_explains_how_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          make, message: str) -> None:
+def test_missing_or_empty_warehouse_offers_the_upload_page_for_the_first_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make, message: str) -> None:
+    """Nothing to analyse yet: the analyst (local mode reaches every page) is told why and given the Upload page,
+    for an organisation chosen in the sidebar, instead of a command to type; no other page is offered."""
     db = make(tmp_path)
     if db.name == "empty.duckdb":
         con = wh.connect(db)
@@ -187,8 +188,10 @@ def test_missing_or_empty_warehouse_explains_how_to_load(tmp_path: Path, monkeyp
     monkeypatch.setenv("MODAUDIT_DB", str(db))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert problems(at) == []
-    assert message in at.info[0].value
-    assert any("modaudit load" in c.value for c in at.code)
+    assert message in at.info[0].value and "first moderation log" in at.info[0].value
+    assert [t.value for t in at.title] == ["Upload"]
+    assert at.sidebar.selectbox(key="first_policy").options == [get_policy(p).name for p in available_policies()]
+    assert not db.exists() or db.name == "empty.duckdb"  # looking writes nothing
 
 
 def test_a_warehouse_of_an_earlier_release_is_upgraded_not_misread(warehouse: Path, tmp_path: Path,
@@ -233,7 +236,7 @@ def test_a_new_load_is_read_at_once_not_after_the_cache_expires(db: Path, load_r
 
 def test_a_load_holding_the_warehouse_gives_a_wait_message(app: AppTest, warehouse: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "reader", lambda db: wh.reader(db, attempts=2, wait_s=0.01))
+    monkeypatch.setattr(gate, "reader", lambda db: wh.reader(db, attempts=2, wait_s=0.01))
     data.st.cache_data.clear()  # nothing may come from the cache: every query must meet the lock
     holder = subprocess.Popen(  # another process holding the write lock, as a running load does
         [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('locked', "

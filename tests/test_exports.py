@@ -32,13 +32,15 @@ SCOPE = Scope(policy="ctmuhb", date_from=date(2026, 1, 1), date_to=date(2026, 8,
               platforms=("facebook", "x"), channels=("direct_message",))
 HEADERS = ["Rule", "Item or account", "Platform", "Item ID", "Account (pseudonym)", "What was found",
            "First evidence (Europe/London time)", "Evidence times (Europe/London time)", "Evidence event IDs",
-           "Policy clause"]
+           "Policy clause", "Review status", "Review note", "Reviewed by", "Reviewed (Europe/London time)",
+           "Reopened because"]
 
 
-def finding(rule: str, item_id: str, detail: str, *times: datetime) -> dict[str, Any]:
+def finding(rule: str, item_id: str, detail: str, *times: datetime, **review: Any) -> dict[str, Any]:
     return {"rule": rule, "subject": f"facebook:{item_id}", "platform": "facebook", "item_id": item_id,
             "account": "p-3f9a", "evidence_event_ids": [f"e{n}" for n in range(len(times))],
-            "evidence_times": list(times), "detail": detail, "clause": getattr(CTMUHB.rules, rule).clause}
+            "evidence_times": list(times), "detail": detail, "clause": getattr(CTMUHB.rules, rule).clause,
+            "review_subject": f"facebook:{item_id}", "status": "open", **review}
 
 
 FINDINGS = pd.DataFrame([
@@ -46,11 +48,14 @@ FINDINGS = pd.DataFrame([
             "hidden with only non-violation codes: complaint, negative_feedback", SUMMER),
     finding("G4_warning_not_followed_up", "winter",
             "no author_removed, hidden, deleted, account_blocked by the deadline 2026-01-15 17:00 UTC "
-            "(close of working day 5 after the receipt day)", WINTER),
+            "(close of working day 5 after the receipt day)", WINTER,
+            status="justified", note="=warned by phone", reviewer="audit@trust.example", reviewed_at=NOW),
     finding("G5_not_signposted", "late", "not signposted by the response deadline 2026-08-05 16:00 UTC "
                                          "(codes: crisis)", SUMMER, WINTER),
     finding("G7_copy_kept_too_long", "line\r\nbreak\n=2+3", "copy not deleted by 2026-08-05 16:00 UTC "
-                                                           "(365 days after it was saved)", SUMMER),
+                                                           "(365 days after it was saved)", SUMMER,
+            note="kept for the inquest", reviewer="audit@trust.example", reviewed_at=WINTER,
+            reopened="new evidence since it was reviewed on 15 Jan 2026, 14:11 by audit@trust.example (justified)"),
     finding("G6_decision_without_rationale", "=HYPERLINK(\"http://x\")", "deleted with no rationale", SUMMER),
 ], columns=FINDING_COLUMNS)
 
@@ -81,6 +86,22 @@ def test_findings_csv_has_plain_headers_and_one_row_per_finding() -> None:
                                          "G6 · Decision without rationale"]
     assert rows[0]["Platform"] == "Facebook" and rows[0]["Account (pseudonym)"] == "p-3f9a"
     assert rows[2]["Evidence event IDs"] == "e0; e1"
+
+
+def test_exports_carry_each_findings_review() -> None:
+    """Status, note, reviewer and local time of the review; a reopened finding is open and says why."""
+    _, _, rows = csv_findings()
+    review = [(r["Review status"], r["Review note"], r["Reviewed by"], r["Reviewed (Europe/London time)"],
+               r["Reopened because"]) for r in rows]
+    assert review[0] == ("open", "", "", "", "")
+    assert review[1] == ("justified", "'=warned by phone", "audit@trust.example", "2026-08-07 13:30:00", "")
+    assert review[3][:4] == ("open", "kept for the inquest", "audit@trust.example", "2026-01-15 14:11:15")
+    assert review[3][4].startswith("new evidence since it was reviewed on 15 Jan 2026")
+    sheet = workbook()["Findings"]
+    header = [c.value for c in sheet[1]]
+    when = sheet.cell(3, header.index("Reviewed (Europe/London time)") + 1)
+    assert sheet.cell(3, header.index("Review status") + 1).value == "justified"
+    assert when.is_date and when.value == datetime(2026, 8, 7, 13, 30)
 
 
 def test_csv_about_block_records_where_the_figures_came_from() -> None:
@@ -226,7 +247,7 @@ def test_data_quality_downloads_have_plain_headers_and_about(db: Path, load_rows
     _, header, rows = read_csv(data_quality_csv("loads", frames["loads"], CNTW, AS_OF, now=NOW))
     assert header[:3] == ["Run", "Started (Europe/London time)", "File"]
     started = datetime.strptime(rows[0]["Started (Europe/London time)"], "%Y-%m-%d %H:%M:%S")
-    assert started.tzinfo is None and rows[0]["All checks passed"] in {"Yes", "No"}
+    assert started.tzinfo is None and rows[0]["Rows kept passed every check"] in {"Yes", "No"}
 
 
 def test_dashboard_downloads_use_the_view(monkeypatch: pytest.MonkeyPatch) -> None:

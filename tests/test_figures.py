@@ -24,7 +24,7 @@ from dashboard.charts.categories import (
 )
 from dashboard.charts.data_quality import validation_failures
 from dashboard.charts.decisions import action_ladder, category_action_matrix, time_to_action
-from dashboard.charts.governance import consistency_dots, findings_by_rule
+from dashboard.charts.governance import consistency_dots, findings_by_rule, review_status_by_rule
 from dashboard.charts.overview import actions_trend, items_trend, met_rate_trend
 from dashboard.charts.response import out_of_hours, response_by_week, response_hours
 from dashboard.charts.team import team_practice, team_workload
@@ -365,6 +365,8 @@ EMPTY_BUILDERS = {
         pd.DataFrame(columns=["code", "event_type", "events"]), {}),
     "time_to_action": lambda: time_to_action(pd.DataFrame(columns=["event_type", "hours"])),
     "findings_by_rule": lambda: findings_by_rule(pd.DataFrame({"rule": ["G1_x"], "findings": [0]})),
+    "review_status_by_rule": lambda: review_status_by_rule(
+        pd.DataFrame(columns=["open", "justified", "action agreed", "not a breach"])),
     "team_workload": lambda: team_workload(
         pd.DataFrame(columns=["actor", "week_start", "replies", "decisions", "items"]), "Team"),
     "team_practice": lambda: team_practice(
@@ -404,10 +406,10 @@ def summary(total: int, met_rate: float | None, median: float | None, hidden: in
             "response": {"met": 3, "breached": 1, "pending": 0, "met_rate": met_rate,
                          "median_business_hours_to_first_response": median},
             "actions": {"hidden": hidden, "deleted": 1, "account_blocked": 2, "reported_to_police": 1},
-            # x:0 is found under both rules when `findings` > 0, and counted once
-            "governance": {"G1_removal_without_violation": {"count": findings,
+            # x:0 is found under both rules when `findings` > 0; the G5 finding has been reviewed
+            "governance": {"G1_removal_without_violation": {"count": findings, "open": findings,
                                                             "items": [f"x:{i}" for i in range(findings)]},
-                           "G5_not_signposted": {"count": 1, "items": ["x:0"]}}}
+                           "G5_not_signposted": {"count": 1, "open": 0, "items": ["x:0"]}}}
 
 
 def test_headlines_compare_with_the_previous_period() -> None:
@@ -418,11 +420,9 @@ def test_headlines_compare_with_the_previous_period() -> None:
     assert cards["Median reply time"].value == "2.5 office hours"
     assert headlines(summary(1, 0.5, 2.5, 4, 0), summary(1, 0.5, 2.2, 4, 0))[3].delta == "+0.3 office hours"
     assert cards["Removals by the team"].delta == "no change"
-    assert (cards["Posts and accounts with findings"].value,
-            cards["Posts and accounts with findings"].delta) == ("3", "+2 on the previous period")
-    assert "counts findings, so a post found under two rules is two" not in cards[
-        "Posts and accounts with findings"].help
-    assert cards["Posts and accounts with findings"].colour == "inverse"
+    assert (cards["Open findings"].value, cards["Open findings"].delta) == ("3", "+2 on the previous period")
+    assert "1 of the period's 4 findings are reviewed" in cards["Open findings"].help
+    assert cards["Open findings"].colour == "inverse"
     assert (cards["Reported to platform / police"].value, cards["Reported to platform / police"].delta) == \
         ("0 / 1", "no change")
 

@@ -32,6 +32,7 @@ from core.vocab import (
     SIGNPOSTS,
 )
 from demo.generate import DEMO_END, generate_log
+from demo.simulate import Shape
 from demo.write import write_log
 from etl.load import load_sources
 from tests.conftest import TEST_NOW
@@ -326,6 +327,30 @@ def test_copies_saved_mostly_deleted_within_a_year() -> None:
     kept = (deleted.reindex(old.index) - old).dt.days
     assert (kept <= 365).mean() > 0.6
     assert (kept.isna() | (kept > 365)).sum() >= 3  # rule G7 has something to find
+
+
+def test_shape_dials_tilt_the_log_and_their_defaults_change_nothing() -> None:
+    """The benchmarks' shapes (demo.simulate.Shape): each dial moves what it names, counted from the rows, and
+    the default dials give the very log the generator gives without them."""
+    policy = get_policy("ctmuhb")
+
+    def made(shape: Shape | None = None) -> pd.DataFrame:
+        extra = {} if shape is None else {"shape": shape}
+        return generate_log(policy, days=60, seed=5, daily_items=200, **extra)
+
+    def count(frame: pd.DataFrame, event_type: str) -> int:
+        return int((frame["event_type"] == event_type).sum())
+
+    def per_account(frame: pd.DataFrame) -> float:
+        return len(messages(frame)) / messages(frame)["account_id"].nunique()
+
+    plain = made()
+    pd.testing.assert_frame_equal(plain, made(Shape()))
+    assert per_account(made(Shape(accounts=0.1))) > 3 * per_account(plain)
+    harsh = made(Shape(violations=4.0, warnings=1.8))
+    assert count(harsh, "warning_sent") > 4 * count(plain, "warning_sent")
+    assert count(harsh, "account_blocked") > 2 * count(plain, "account_blocked")
+    assert count(made(Shape(copies=4.0)), "copy_saved") > 2 * count(plain, "copy_saved")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])

@@ -34,7 +34,7 @@ from dashboard.charts.categories import (
 )
 from dashboard.charts.data_quality import validation_failures
 from dashboard.charts.decisions import action_ladder, category_action_matrix, time_to_action
-from dashboard.charts.governance import consistency_dots, findings_by_rule
+from dashboard.charts.governance import consistency_dots, findings_by_rule, review_status_by_rule
 from dashboard.charts.overview import actions_trend, items_trend, met_rate_trend
 from dashboard.charts.response import out_of_hours, response_by_week, response_hours
 from dashboard.charts.team import team_practice, team_workload
@@ -185,6 +185,9 @@ SAMPLES: dict[str, Callable[[], go.Figure]] = {
         "category": ["abuse", "abuse"], "moderator": ["m1", "m2"], "removed": [9, 5], "decided": [10, 10],
         "removal_rate": [0.9, 0.5], "rest_removal_rate": [0.1, 0.5], "p_value": [0.001, 1.0],
         "enough_data": [True, True], "finding": [True, False]}), LABELS),
+    "review_status_by_rule": lambda: review_status_by_rule(pd.DataFrame(
+        {"open": [3, 0], "justified": [1, 2], "action agreed": [0, 1], "not a breach": [1, 0]},
+        index=["G1_removal_without_violation", "G8_moderator_inconsistency"])),
     "validation_failures": lambda: validation_failures(pd.DataFrame({"rule": ["a_rule", "b_rule"],
                                                                      "unexpected_count": [12345, 1]})),
     "team_workload": lambda: team_workload(pd.DataFrame({"actor": ["a", "b"], "week_start": WEEKS[:2],

@@ -168,7 +168,8 @@ def test_filled_template_loads_with_known_counts_and_events(tmp_path: Path, db: 
     ]
     quarantined = query(db, "SELECT row_number, reasons FROM quarantine ORDER BY row_number")
     formula = ("cell C7 holds a formula with no saved result: open the file in Excel, save it, and load it again")
-    unmapped = "category 'rude' is not mapped: add it under [category] in team-log.toml"
+    unmapped = ("category 'rude' is not a word the mapping knows: correct the cell, or choose what it means on the "
+                "Upload page")
     # Row 8 holds only an unsaved formula in Notes: nothing the mapping reads, so a blank row.
     assert quarantined == [(701, [formula]), (702, [formula]), (901, [unmapped]), (902, [unmapped])]
     with reader(db) as con:  # as the Data quality page shows them: the sheet's own row, and which event
@@ -328,7 +329,8 @@ def test_shipped_tool_mapping_loads_its_fixture(db: Path, name: str) -> None:
     assert result.counts() == {"rows_in": 13, "loaded": 10, "quarantined": 3, "duplicates": 0}
     assert dict(query(db, "SELECT event_type, count(*) FROM events GROUP BY ALL")) == types
     reasons = query(db, "SELECT DISTINCT unnest(reasons) FROM quarantine")
-    assert reasons == [(f"category '{value}' is not mapped: add it under [category] in {name}.toml",)]
+    assert reasons == [(f"category '{value}' is not a word the mapping knows: correct the cell, or choose what it "
+                        "means on the Upload page",)]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -348,18 +350,20 @@ def test_map_check_lists_exactly_the_unmapped_values_and_missing_columns(tmp_pat
     ], headers)
     report = map_check(sheet, "team-log", get_policy("cntw"))
     assert report.rows == 4 and report.missing_columns == ["Reported to police"]
-    assert [(u.section, u.column, u.value, u.count) for u in report.unmapped] == [
-        ("category", "Category", "Rude", 1),  # words are kept as written: each spelling is listed
-        ("category", "Category", "rude", 1),
-        ("event_type", "Action taken", "Muted", 1),
-        ("platform", "Platform", "Bluesky", 1),
-        ("yes_no", "Reported to platform", "dunno", 1),
-        ("yes_no", "Needs reply", "maybe", 1),
+    # Each named by its cell: the header is row 1 and row 4 is blank; Platform is column B, Needs reply F,
+    # Category H, Action taken I, Reported to platform P.
+    assert [(u.section, u.column, u.value, u.count, u.cells) for u in report.unmapped] == [
+        ("category", "Category", "Rude", 1, ("H3",)),  # words are kept as written: each spelling is listed
+        ("category", "Category", "rude", 1, ("H2",)),
+        ("event_type", "Action taken", "Muted", 1, ("I3",)),
+        ("platform", "Platform", "Bluesky", 1, ("B5",)),
+        ("yes_no", "Reported to platform", "dunno", 1, ("P6",)),
+        ("yes_no", "Needs reply", "maybe", 1, ("F5",)),
     ]
     assert not report.ok
     text = str(report)
     assert "missing columns: 'Reported to police'" in text
-    assert "[platform] 'Bluesky' in column 'Platform': 1 row" in text
+    assert "[platform] 'Bluesky' in column 'Platform' (cell B5): 1 row" in text
     with pytest.raises(SourceError, match="missing column.*'Reported to police'"):
         read_mapped(sheet, "team-log", get_policy("cntw"))
 
@@ -371,7 +375,7 @@ def test_map_check_and_template_commands(tmp_path: Path) -> None:
     clean = runner.invoke(app, ["map-check", str(out), "--mapping", "team-log", "--policy", "ctmuhb"])
     assert clean.exit_code == 0 and "0 rows, 0 events" in clean.output
     dirty = runner.invoke(app, ["map-check", str(FIXTURES / "sprout-inbox.csv"), "--mapping", "sprout-inbox"])
-    assert dirty.exit_code == 1 and "[category] 'Spam bot' in column 'Tags': 1 row" in dirty.output
+    assert dirty.exit_code == 1 and "[category] 'Spam bot' in column 'Tags' (cell " in dirty.output
     bad = runner.invoke(app, ["template", "--policy", "nowhere", "--out", str(out)])
     assert bad.exit_code == 2
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,11 +43,11 @@ EXPECTED = {
                  "median_business_hours_to_first_response": 2.0},
     "categories": {"abuse": 1, "complaint": 1, "crisis": 1, "profanity": 2},
     "actions": {"deleted": 1, "hidden": 1, "reported_to_platform": 1, "response_sent": 2, "signposted": 1},
-    "governance": {
-        "G1_removal_without_violation": {"count": 1, "items": ["facebook:5"]},
-        "G3_police_report_outside_policy": {"count": 0, "items": []},
-        "G5_not_signposted": {"count": 1, "items": ["facebook:7"]},
-        "G6_decision_without_rationale": {"count": 1, "items": ["facebook:5"]},
+    "governance": {  # nothing reviewed: every finding is open
+        "G1_removal_without_violation": {"count": 1, "open": 1, "items": ["facebook:5"]},
+        "G3_police_report_outside_policy": {"count": 0, "open": 0, "items": []},
+        "G5_not_signposted": {"count": 1, "open": 1, "items": ["facebook:7"]},
+        "G6_decision_without_rationale": {"count": 1, "open": 1, "items": ["facebook:5"]},
     },
 }
 
@@ -92,6 +93,13 @@ def modaudit(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=300)
 
 
+def with_open_counts(summary: dict[str, Any]) -> dict[str, Any]:
+    """A worked example's summary as this release prints it: the fixtures predate the review (issue 20),
+    which adds each rule's `open` beside its `count`; with nothing reviewed every finding is open."""
+    return {**summary, "governance": {rule: {**found, "open": found["count"]}
+                                      for rule, found in summary["governance"].items()}}
+
+
 @pytest.mark.parametrize("policy", ["cntw", "ctmuhb"])
 def test_cli_load_and_summary_json_equal_the_worked_examples(tmp_path: Path, policy: str) -> None:
     expected = json.loads((FIXTURES / f"examples/{policy}-small.expected.json").read_text())
@@ -102,7 +110,7 @@ def test_cli_load_and_summary_json_equal_the_worked_examples(tmp_path: Path, pol
     assert json.loads(loaded.stdout) == expected["load"]
     summary = modaudit("summary", "--db", str(db), "--policy", policy, "--json")
     assert summary.returncode == 0, summary.stderr
-    assert json.loads(summary.stdout) == expected["summary"]
+    assert json.loads(summary.stdout) == with_open_counts(expected["summary"])
     table = modaudit("summary", "--db", str(db), "--policy", policy)
     assert "Met rate" in table.stdout and get_policy(policy).name.split()[0] in table.stdout
 

@@ -1,5 +1,5 @@
-"""The Governance review's charts, for auditors: findings per rule of the published policy, and each
-moderator's removal rate per category against the rest of the team's (rule G8)."""
+"""The Governance review's charts, for auditors: findings per rule of the published policy, how far their
+review has got, and each moderator's removal rate per category against the rest of the team's (rule G8)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.glossary import OPEN
 from core.vocab import rule_label
 from dashboard.charts.style import FINDING, PALE, empty_figure, finish, percent, plural, whole_numbers
 
@@ -41,6 +42,35 @@ def findings_by_rule(counts: pd.DataFrame) -> go.Figure:
     whole_numbers(fig, counts["findings"].max())
     return finish(fig, title, "Each post or account counted once per rule, however many decisions it rests on",
                   height=140 + 40 * len(ordered), legend=False)
+
+
+# The review statuses: open in the findings colour, and the closed ones as lighter tints of it, so that a
+# rule's bar fades as its findings are answered (no status borrows another meaning's colour).
+REVIEW_COLOURS = {OPEN: FINDING, "action agreed": "#B0577F", "justified": "#D69AB5", "not a breach": "#EFD3E0"}
+
+
+def review_status_by_rule(counts: pd.DataFrame) -> go.Figure:
+    """Findings per rule by review status, stacked: `counts` has a row per rule (its name as the index) and a
+    column per status (`queries.governance.status_counts`), a finding being a rule and a post or account
+    (for G8, a moderator in one category). Rules with no finding are left out: there is nothing to review."""
+    total = int(counts.to_numpy().sum()) if not counts.empty else 0
+    if total == 0:
+        return empty_figure("No governance findings to review for these filters")
+    still = int(counts[OPEN].sum())
+    title = ("Every finding has been reviewed" if still == 0
+             else f"{still:,} of {plural(total, 'finding')} still open")
+    ordered = counts[counts.sum(axis=1) > 0].iloc[::-1]
+    names = [rule_label(str(r)) for r in ordered.index]
+    fig = go.Figure([go.Bar(y=names, x=ordered[status], name=status.capitalize(), orientation="h",
+                            marker={"color": REVIEW_COLOURS[status], "line": {"color": "#333333", "width": 0.5}},
+                            hovertemplate=f"%{{y}}: %{{x}} {status}<extra></extra>")
+                     for status in counts.columns])
+    fig.update_layout(barmode="stack", xaxis_title="Findings", yaxis={"automargin": True})
+    whole_numbers(fig, counts.sum(axis=1).max())
+    fig = finish(fig, title, "Findings of each rule by the auditor's latest review; reopened ones are open",
+                 height=160 + 40 * len(ordered))
+    fig.update_layout(legend_traceorder="normal")  # the statuses in their order, not the stack's reversed
+    return fig
 
 
 def consistency_dots(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:

@@ -9,7 +9,9 @@ import streamlit as st
 from dashboard import data, ui
 
 SHOWN = 1000  # latest entries on the page; the download holds them all
-ACTIONS = {"sign-in": "Signed in", "sign-out": "Signed out", "view": "Opened a page", "download": "Downloaded"}
+ACTIONS = {"sign-in": "Signed in", "sign-out": "Signed out", "view": "Opened a page", "download": "Downloaded",
+           "upload": "Loaded a file", "choice": "Chose what a word means", "undo": "Undid a load",
+           "review": "Reviewed findings"}
 
 
 def render(view: data.View) -> None:

@@ -55,7 +55,7 @@ def render(view: data.View) -> None:
         "run_id": "Run", "started_local": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
         "source_file": "File", "rows_in": "Rows in", "loaded": "Loaded", "quarantined": "Quarantined",
         "duplicates": "Duplicates", "released": "Held rows released",
-        "gx_success": st.column_config.CheckboxColumn("All checks passed"),
+        "gx_success": st.column_config.CheckboxColumn("Rows kept passed every check"),
         "took": "Took", "redacted": "Redacted from text", "format": "Format",
         "undone_local": st.column_config.DatetimeColumn("Undone", format="D MMM YYYY, HH:mm"),
         "hash_start": "Content hash (SHA-256)"})
@@ -71,7 +71,8 @@ def render(view: data.View) -> None:
         if (one["unexpected_count"] > 0).any():
             ui.section(lambda: ui.chart(charts.validation_failures(one)))
         else:
-            st.success("Every data-quality check passed on this load.")
+            st.success("Every data-quality check passed on the rows this load kept; the rows it refused are in "
+                       "the quarantine below.")
         ui.table(one.assign(rule=one["rule"].str.replace("_", " ")), {
             "rule": "Check", "expectation": "Expectation", "column_name": "Column",
             "success": st.column_config.CheckboxColumn("Passed"), "element_count": "Rows checked",

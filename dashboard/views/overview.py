@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data, ui
 from dashboard.charts import overview as charts
-from dashboard.headlines import headlines
+from dashboard.headlines import headlines, review_progress
 
 TREND_MONTHS = 12
 
@@ -39,6 +39,7 @@ def render(view: data.View) -> None:
         for column, card in zip(st.columns(len(row)), row, strict=True):
             column.metric(card.label, card.value, card.delta, delta_color=card.colour, delta_arrow=card.arrow,
                           help=card.help, border=True)
+    st.caption(review_progress(now))
 
     st.subheader(f"Monthly trends: {TREND_MONTHS} months to {end:%-d %B %Y}")
     left, right = st.columns(2)

@@ -5,7 +5,8 @@ message. A mapping file (TOML, presets in `etl/mappings/`) says where each canon
 which of the team's words mean which code, how the sheet writes times, and how one row becomes several
 events. The result is an `etl.sources.FrameSource`, so mapped rows take exactly the loader's validated,
 quarantined, transactional path. Only the loader cannot know a team's words: a value no map covers is
-found here and travels as a row-level `_reasons` line that says what to add to which map.
+found here and travels as a row-level `_reasons` line that suggests the word meant, and the organisation
+may choose what it means (`choices`, kept in the warehouse) for later loads.
 
 The modules, in the order a file goes through them:
 
@@ -13,6 +14,8 @@ The modules, in the order a file goes through them:
 - `sheets`: a .csv or .xlsx file as a `Sheet` of raw cells keyed by sheet row.
 - `cells`: raw cells as the text a person sees, and as times with their offset.
 - `values`: the team's words as codes, through the built-in words and the mapping's own.
+- `choices`: the organisation's own meanings for its words, kept in the warehouse, laid over the mapping's.
+- `suggest`: "did you mean …?", the known word closest to one no map covers.
 - `expand`: each sheet row as the canonical events it records, with the reasons it cannot load.
 - `read`: `read_mapped`, a file through its mapping as a source for the loader.
 - `check`: `map_check`, the same path as a dry run that reports what needs fixing.

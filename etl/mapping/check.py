@@ -4,13 +4,13 @@ A team fixes its sheet or its mapping before loading: the dry run takes the same
 but reports every missing column and every unmapped value with how often it occurs (rows, and the events
 those rows would have given), each cell the load could not read by its name (a date typed as text, a formula
 with no saved result), and needs no policy. A person fixing a typo wants the word to type, so an unmapped
-word is matched against the words the load knows: for a category, the policy's own wording.
+word is named by its cells and matched against the words the load knows (`suggest`): for a category, the
+policy's own wording. The organisation's choices for its words (`choices`) are laid over the mapping first, as
+the load lays them. The Upload page's preview is this report (`etl.preview`).
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,18 +19,12 @@ import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
 from core.policy import Policy
+from etl.mapping import choices as chosen
 from etl.mapping.cells import as_typed, unread_times
 from etl.mapping.expand import expand
 from etl.mapping.schema import ROW_STRIDE, Mapping, load_mapping, norm, resolve_mapping
 from etl.mapping.sheets import Sheet, read_sheet
-from etl.mapping.values import category_words, value_map
-
-# How alike a typed word and a known one must be to be offered (difflib's ratio): "Sweering" and "swearing"
-# are 0.88, "Insta" and "instagram" 0.71; below 0.6 a guess misleads more than it helps.
-SUGGEST_CUTOFF = 0.6
-# Words of a category label short enough to be a team's own shorthand for it are offered only when longer
-# than this ("or", "the", "of" would match anything).
-LABEL_WORD_MIN = 4
+from etl.mapping.suggest import offered_words, suggest
 
 
 @dataclass(frozen=True)
@@ -41,6 +35,7 @@ class Unmapped:
     count: int  # rows
     events: int = 0  # the events those rows give, all refused with them
     suggestion: str | None = None  # the known word it is closest to, in the words a person types
+    cells: tuple[str, ...] = ()  # where it is, by reference (H6)
 
 
 @dataclass(frozen=True)
@@ -58,6 +53,8 @@ class MapCheckReport:
     cells: list[str] = field(default_factory=list)  # each cell the load cannot read, named by its reference
     rows_to_fix: int = 0  # rows with any problem above, and the events they give
     events_to_fix: int = 0
+    # The events the rows become, as the loader would take them (canonical columns, `_row`, `_reasons`).
+    events_table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -73,8 +70,8 @@ class MapCheckReport:
             yield "values no map covers (their rows would be quarantined):"
             for u in self.unmapped:
                 guess = f"; did you mean {u.suggestion!r}?" if u.suggestion else ""
-                yield (f"  [{u.section}] {u.value!r} in column {u.column!r}: {_n(u.count, 'row')}, "
-                       f"{_n(u.events, 'event')}{guess}")
+                yield (f"  [{u.section}] {u.value!r} in column {u.column!r} ({cells_text(u.cells)}): "
+                       f"{_n(u.count, 'row')}, {_n(u.events, 'event')}{guess}")
         if self.cells:
             yield "cells the load cannot read (their events would be quarantined):"
             yield from (f"  {line}" for line in self.cells)
@@ -91,31 +88,13 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
-def _display_words(mapping: Mapping, section: str, policy: Policy | None) -> dict[str, str]:
-    """Normalised known word → the word to offer for its code: a category's label in the policy's own
-    wording (the workbook's drop-down), any other code's first word in the mapping (also its drop-down)."""
-    known = value_map(mapping, section, policy)
-    shown: dict[str, str] = {}
-    for word, code in getattr(mapping, section).items():
-        shown.setdefault("true" if code is True else "false" if code is False else str(code), word)
-    if section == "category":
-        if policy is not None:
-            shown = {code: policy.category_label(code) for code in policy.category_codes}
-        # A label's own words, each standing for its code where no other label has it ("swearing").
-        by_word: dict[str, set[str]] = {}
-        for code in set(category_words(policy).values()):
-            label = policy.category_label(code) if policy is not None else code
-            for word in re.findall(r"[^\W\d_]+", label.casefold()):
-                if len(word) > LABEL_WORD_MIN:
-                    by_word.setdefault(word, set()).add(code)
-        known = {**{w: next(iter(c)) for w, c in by_word.items() if len(c) == 1}, **known}
-    return {word: shown.get(code, code) for word, code in known.items() if code}  # '' maps to nothing
+CELLS_SHOWN = 5  # a word typed on hundreds of rows is named by its first cells
 
 
-def suggest(value: str, words: dict[str, str]) -> str | None:
-    """The known word closest to `value` (difflib), as it is offered; None when none is close enough."""
-    close = difflib.get_close_matches(norm(value), list(words), n=1, cutoff=SUGGEST_CUTOFF)
-    return words[close[0]] if close else None
+def cells_text(cells: tuple[str, ...]) -> str:
+    """Where a word is, as the report and the Upload page name it: "cells H6, H9"."""
+    more = f" and {len(cells) - CELLS_SHOWN} more" if len(cells) > CELLS_SHOWN else ""
+    return f"cell{'s' * (len(cells) != 1)} {', '.join(cells[:CELLS_SHOWN])}{more}"
 
 
 def _unread_cells(sheet: Sheet, mapping: Mapping) -> pd.DataFrame:
@@ -135,21 +114,26 @@ def _unread_cells(sheet: Sheet, mapping: Mapping) -> pd.DataFrame:
     return pd.DataFrame(found, columns=["row", "line"])
 
 
-def map_check(path: Path, mapping_path: Path | str, policy: Policy | None = None) -> MapCheckReport:
-    """A dry run: rows, events, missing columns, every unmapped value with how often it occurs and the word it
-    is closest to, and every cell the load cannot read, named by its reference."""
+def map_check(path: Path, mapping_path: Path | str, policy: Policy | None = None,
+              choices: chosen.Choices | None = None) -> MapCheckReport:
+    """A dry run: rows, events, missing columns, every unmapped value with its cells, how often it occurs and
+    the word it is closest to, and every cell the load cannot read, named by its reference. `choices`: the
+    organisation's meanings for its words, laid over the mapping as the load lays them."""
     resolved = resolve_mapping(mapping_path)
-    mapping = load_mapping(resolved)
+    mapping = chosen.apply(load_mapping(resolved), choices or {})
     sheet = read_sheet(path, mapping)
     absent = [(c, optional) for c, optional in mapping.columns().items() if sheet.column(c) is None]
-    result = expand(sheet, mapping, policy, resolved.name)
+    result = expand(sheet, mapping, policy)
     per_row = (result.events["_row"] // ROW_STRIDE).value_counts()  # events per sheet row
     problems = result.unmapped.drop_duplicates(["row", "section", "column", "value"])
+    problems = problems.assign(cell=[f"{get_column_letter(sheet.lookup[norm(c)] + 1)}{r}"
+                                     for c, r in zip(problems["column"], problems["row"], strict=True)])
     counts = (problems.groupby(["section", "column", "value"])
-              .agg(count=("row", "size"), events=("row", lambda rows: int(per_row.reindex(rows).fillna(0).sum())))
+              .agg(count=("row", "size"), events=("row", lambda rows: int(per_row.reindex(rows).fillna(0).sum())),
+                   cells=("cell", tuple))
               .reset_index()
               .sort_values(["section", "count", "value"], ascending=[True, False, True]))
-    words = {section: _display_words(mapping, section, policy) for section in counts["section"].unique()}
+    words = {section: offered_words(mapping, section, policy) for section in counts["section"].unique()}
     formulas = sheet.notes.dropna().str.split("\n").explode()
     cells = pd.concat([_unread_cells(sheet, mapping),
                        pd.DataFrame({"row": formulas.index.astype(int), "line": formulas.to_numpy()})])
@@ -160,10 +144,11 @@ def map_check(path: Path, mapping_path: Path | str, policy: Policy | None = None
         missing_columns=[c for c, optional in absent if not optional],
         missing_optional=[c for c, optional in absent if optional],
         unmapped=[Unmapped(str(r.section), str(r.column), str(r.value), int(r.count), int(r.events),
-                           suggest(str(r.value), words[r.section]))
+                           suggest(str(r.value), words[r.section]), tuple(r.cells))
                   for r in counts.itertuples(index=False)],
         unsaved_formulas=int(sheet.notes.notna().sum()),
         cells=[str(line) for line in cells["line"]],
         rows_to_fix=len(bad_rows),
         events_to_fix=int(per_row.reindex(sorted(bad_rows)).fillna(0).sum()),
+        events_table=result.events,
     )

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from core.policy import Policy
-from core.vocab import CANONICAL_COLUMNS
+from core.vocab import CANONICAL_COLUMNS, LINK_COLUMNS
 from etl.mapping.cells import as_text, as_time
-from etl.mapping.schema import FIELD_MAPS, ROW_STRIDE, EventSpec, Mapping
+from etl.mapping.schema import FIELD_MAPS, ROW_STRIDE, EventSpec, Mapping, norm
 from etl.mapping.sheets import Sheet
+from etl.mapping.suggest import offered_words, suggest
 from etl.mapping.values import join_per_row, lookup, value_map
 
 # Events that say nothing without this field: a row whose words map to no category (a tag such as
@@ -86,7 +87,28 @@ def _field_values(ctx: _Context) -> dict[str, pd.Series]:
             out[name] = ctx.mapped(src.column, FIELD_MAPS[name], name, src.split)
         elif src.column is not None:
             out[name] = ctx.text(src.column)
+    if "linked_account_id" in out and "platform" in out:
+        out["linked_platform"], out["linked_account_id"] = _other_account(ctx, out["linked_account_id"],
+                                                                          out["platform"])
     return out
+
+
+def _other_account(ctx: _Context, cell: pd.Series, platform: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A "same person as" cell as the other account's platform and id. `x:@handle` names its platform before
+    the first colon (any word the platform map knows: `Facebook:jo.b` too); a bare `@handle` is on the row's
+    own platform, and so is a cell whose head is no platform word (`https://…` is all id)."""
+    table = value_map(ctx.mapping, "platform", ctx.policy)
+
+    def split(value: object, own: object) -> tuple[object, object]:
+        if not isinstance(value, str) or not value.strip():
+            return None, None
+        head, sep, tail = value.partition(":")
+        code = table.get(norm(head)) if sep and tail.strip() else None
+        return (code, tail.strip()) if code else (own, value.strip())
+
+    pairs = [split(v, p) for v, p in zip(cell, platform, strict=True)]
+    return (pd.Series([p for p, _ in pairs], index=cell.index, dtype=object),
+            pd.Series([a for _, a in pairs], index=cell.index, dtype=object))
 
 
 def _event_mask(ctx: _Context, spec: EventSpec) -> pd.Series:
@@ -102,7 +124,7 @@ def _event_mask(ctx: _Context, spec: EventSpec) -> pd.Series:
     return mask
 
 
-def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None, mapping_name: str) -> Expansion:
+def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None) -> Expansion:
     """One sheet row → its events, column-wise: each [[events]] entry is one masked frame, stacked."""
     # A dry run without a policy only counts, so the zone it writes times in does not matter.
     zone = mapping.time.zone or (policy.timezone if policy is not None else "UTC")
@@ -129,22 +151,38 @@ def expand(sheet: Sheet, mapping: Mapping, policy: Policy | None, mapping_name: 
     events = pd.concat(frames)
     problems = (pd.concat(ctx.problems, ignore_index=True) if ctx.problems
                 else pd.DataFrame(columns=["row", "label", "section", "column", "value"]))
-    reasons = _row_reasons(sheet, problems, mapping_name)
+    reasons = _row_reasons(sheet, problems, _unknown_word_reasons(problems, mapping, policy))
     events["_reasons"] = reasons.reindex(events.index).to_numpy()
     events = events.sort_values("_row").reset_index(drop=True)
-    for column in CANONICAL_COLUMNS:
+    # The link columns only where the mapping reads a "same person as" column (the raw hash passes over them
+    # when empty, etl.stage.raw_exprs, so a sheet's other rows hash alike with or without them).
+    canonical = [*CANONICAL_COLUMNS, *(LINK_COLUMNS if "linked_account_id" in mapping.fields else ())]
+    for column in canonical:
         events[column] = (events[column] if column in events else pd.Series(None, index=events.index)
                           ).astype("string")
     kept = [k.column for k in mapping.keep]  # the extra columns the loader keeps (etl.sources.FrameSource.keep)
     for column in kept:
         events[column] = events[column].astype("string")
-    events = events[[*CANONICAL_COLUMNS, *kept, "_row", "_reasons"]].astype({"_row": "int64", "_reasons": "string"})
+    events = events[[*canonical, *kept, "_row", "_reasons"]].astype({"_row": "int64", "_reasons": "string"})
     return Expansion(events, len(sheet.cells), problems)
 
 
-def _row_reasons(sheet: Sheet, problems: pd.DataFrame, mapping_name: str) -> pd.Series:
-    lines = (problems["label"] + " '" + problems["value"].astype(str) + "' is not mapped: add it under ["
-             + problems["section"] + "] in " + mapping_name)
+def _unknown_word_reasons(problems: pd.DataFrame, mapping: Mapping, policy: Policy | None) -> pd.Series:
+    """Each unmapped word's reason, in words a comms officer can act on: the word they meant, in the policy's
+    own wording where one is close enough, and where to say what it means (the Upload page) without editing a
+    file of the installation. Worked out once per word: a sheet repeats its typos."""
+    words = {section: offered_words(mapping, section, policy) for section in problems["section"].unique()}
+    said: dict[tuple[str, str, str], str] = {}
+    for label, section, value in problems[["label", "section", "value"]].drop_duplicates().itertuples(index=False):
+        guess = suggest(str(value), words[section])
+        fix = f"did you mean '{guess}'? Correct the cell, or" if guess else "correct the cell, or"
+        said[(label, section, value)] = (f"{label} '{value}' is not a word the mapping knows: {fix} choose what it "
+                                         "means on the Upload page")
+    keys = zip(problems["label"], problems["section"], problems["value"], strict=True)
+    return pd.Series([said[key] for key in keys], index=problems.index, dtype=object)
+
+
+def _row_reasons(sheet: Sheet, problems: pd.DataFrame, lines: pd.Series) -> pd.Series:
     per_row = pd.concat([pd.Series(lines.to_numpy(), index=problems["row"].to_numpy(), dtype=object),
                          sheet.notes.dropna()])
     return join_per_row(per_row, "\n").reindex(sheet.cells.index)

@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.vocab import ACCOUNT_EVENTS, CHANNELS, EVENT_TYPES, PLATFORMS, PROTECTED_CHARACTERISTICS, SIGNPOSTS
+from core.vocab import (
+    ACCOUNT_EVENTS,
+    CHANNELS,
+    EVENT_TYPES,
+    LINK_EVENTS,
+    PLATFORMS,
+    PROTECTED_CHARACTERISTICS,
+    SIGNPOSTS,
+)
 
 # The presets ship as package data of `etl`, beside this package.
 MAPPINGS_DIR = Path(__file__).parent.parent / "mappings"
@@ -26,7 +34,8 @@ ROW_STRIDE = 100
 # Fields a mapping may fill from a column or a fixed value; the event's id, time and type come from
 # [[events]] instead.
 MappableField = Literal["platform", "item_id", "account_id", "channel", "needs_response", "category",
-                        "protected_characteristic", "actor", "signposted_to", "rationale", "text"]
+                        "protected_characteristic", "actor", "signposted_to", "rationale", "text",
+                        "linked_account_id"]
 # Field → the value map (a top-level table of the mapping file) its words go through.
 FIELD_MAPS: dict[str, str] = {"platform": "platform", "channel": "channel", "needs_response": "yes_no",
                               "category": "category", "signposted_to": "signposted_to",
@@ -42,6 +51,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "response_sent": ("actor",),
     "signposted": ("signposted_to", "actor", "rationale"),
     **{t: ("account_id", *DECISION_FIELDS) for t in ACCOUNT_EVENTS},
+    # A link names the other account (`linked_account_id`, "x:@handle" or a handle on the row's platform:
+    # etl.mapping.expand gives it its `linked_platform`), who decided and why.
+    **{t: ("account_id", "linked_platform", "linked_account_id", "actor", "rationale") for t in LINK_EVENTS},
 }
 # A type read from a column may be any decision, a signposting included.
 COLUMN_TYPE_FIELDS = (*DECISION_FIELDS, "signposted_to")
@@ -110,7 +122,7 @@ class Times(_Strict):
 # Fields whose column may be marked `identifying` (SPEC §7). Accounts and staff are pseudonymised whatever the
 # mapping says (staff unless the policy says otherwise); marking them says so where the team reads the file.
 # An item id marked identifying (a post link that holds the author's handle) is pseudonymised too.
-IDENTIFYING_FIELDS = ("account_id", "actor", "item_id")
+IDENTIFYING_FIELDS = ("account_id", "actor", "item_id", "linked_account_id")
 
 
 class FieldSource(_Strict):
@@ -254,8 +266,10 @@ class Mapping(_Strict):
             if src.column is not None:
                 out[src.column] = out.get(src.column, True) and src.optional
         for ev in self.events:
-            for col in [*([ev.type_column] if ev.type_column else []), *ev.time, *(c.column for c in ev.when)]:
+            for col in [*([ev.type_column] if ev.type_column else []), *ev.time]:
                 out[col] = False
+            for col in (c.column for c in ev.when):  # a missing optional column is a blank one: never filled
+                out[col] = out.get(col, False)
         for kept in self.keep:
             out.setdefault(kept.column, True)
         return out

@@ -155,3 +155,34 @@ def read_sheet(path: Path, mapping: Mapping) -> Sheet:
     if suffix in {".xlsx", ".xlsm"}:
         return read_xlsx(path, mapping.source, set(mapping.columns()))
     raise SourceError(f"{path}: a mapped source must be .xlsx or .csv, not {suffix or '(no extension)'!r}")
+
+
+def read_headers(path: Path, source: Source) -> list[str]:
+    """Only the header row of a .csv or .xlsx file, as `read_sheet` would find it: enough to tell which mapping
+    a file is for without reading its rows. Empty when the file has no such row or cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            top = pd.read_csv(path, header=None, dtype=str, nrows=source.header_row, keep_default_na=False,
+                              encoding=source.encoding, sep=source.delimiter)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError):
+            return []
+        values: Iterable[Any] = top.iloc[-1] if len(top) == source.header_row else ()
+    elif suffix in {".xlsx", ".xlsm"}:
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+            return []
+        try:
+            if source.sheet is not None and source.sheet not in wb.sheetnames:
+                return []
+            ws = wb[source.sheet] if source.sheet is not None else wb.worksheets[0]
+            values = next(ws.iter_rows(min_row=source.header_row, max_row=source.header_row, values_only=True), ())
+        finally:
+            wb.close()
+    else:
+        return []
+    return [h for h in _header(values) if h]

@@ -34,6 +34,9 @@ COLUMNS: dict[str, tuple[str, int]] = {
     "Warning sent": ("When we warned the author and asked them to remove the post, if we did.", 17),
     "Reported to platform": ("Did we report it to the platform?", 11),
     "Reported to police": ("Did we report it to the police?", 11),
+    "Same person as": ("Another account we have reasonable cause to believe is the same person as the author: its "
+                       "platform, a colon and its handle (x:@jo_b, Facebook:jo.bloggs), or just the handle if it is "
+                       "on the same platform. It is pseudonymised when loaded.", 22),
     "Notes": ("Anything else, for the team only: notes are not loaded.", 30),
 }
 CODES: dict[str, tuple[str, ...]] = {"platform": PLATFORMS, "channel": CHANNELS, "signposted_to": SIGNPOSTS,
@@ -115,7 +118,7 @@ def write_template(policy: Policy, out: Path) -> None:
             rule: dict[str, object] = {"input_title": name[:32], "input_message": help_text}
             if role in ranges:
                 # Category and action words may be typed freely (several categories, a new action word):
-                # the load says what to add to the mapping; elsewhere only the listed words make sense.
+                # the Upload page lets the team say what a new word means; elsewhere only the listed words make sense.
                 loose = role in {"category", "event_type"}
                 rule |= {"validate": "list", "source": ranges[role], "error_type": "warning" if loose else "stop",
                          "error_title": name[:32],
@@ -139,10 +142,14 @@ def write_template(policy: Policy, out: Path) -> None:
             "some; type dates as day/month/year with a time (03/03/2025 14:30).",
             f"Check the sheet before loading:  modaudit map-check FILE.xlsx --mapping team-log "
             f"--policy {policy.id}",
-            f"Load it:  modaudit load FILE.xlsx --db audit.duckdb --policy {policy.id} --mapping team-log",
+            f"Load it:  modaudit load FILE.xlsx --db data/warehouse.duckdb --policy {policy.id} --mapping team-log",
+            "Or upload it on the dashboard's Upload page, which shows what it will load before anything is written.",
             "A word the mapping does not know (a new category or action) does not load: its row is "
-            "quarantined with a reason saying what to add to team-log.toml. Loading the same sheet again "
-            "adds only what is new.",
+            "quarantined with a reason suggesting the word you may have meant. Correct the cell, or choose what "
+            "the word means on the Upload page. Loading the corrected sheet again adds only what is new.",
+            "When an author is the same person as another account (a new handle after a block), name that account "
+            "in 'Same person as': the two are then counted as one person, and the policy's same action is "
+            "expected on both. One other account per row; a third goes on another row.",
         ):
             info.write(row, 1, line)
             row += 1

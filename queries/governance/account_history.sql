@@ -1,4 +1,6 @@
--- Account history: for each pseudonymised account (platform, pseudonym) with items or actions in scope,
+-- Account history: for each person (an account, or a group of accounts linked as one person at the as-of
+-- time, core/macros/links.sql, named by its least member's platform and pseudonym, its other members in
+-- `linked_accounts` as `platform:pseudonym`) with items or actions in scope,
 -- what it posted and what the team did about it — items, items carrying a violation code, warnings, removal-type
 -- events, blocks, first and last seen, its violating items and its removal-type events month by month —
 -- and whether it is a repeat offender
@@ -12,8 +14,20 @@
 -- out for those accounts alone, which is what makes a short list (the Decisions page's) cheap.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of, $removal_events,
 --   $violation_categories, $repeat_window_days, $repeat_min_items, $min_violation_items.
-WITH ev AS (
-    SELECT e.platform, e.account, e.event_time,
+WITH people AS (  -- each account in a linked group at as-of, and the group's first member, which names it
+    SELECT platform, account, min(member_platform || ':' || member_account) AS person,
+           arg_min(member_platform, member_platform || ':' || member_account) AS person_platform,
+           arg_min(member_account, member_platform || ':' || member_account) AS person_account
+    FROM linked_groups($policy, $as_of) WHERE valid_to IS NULL
+    GROUP BY platform, account),
+linked AS (
+    SELECT person_platform AS platform, person_account AS account,
+           list(platform || ':' || account ORDER BY platform, account)
+               FILTER (WHERE platform || ':' || account <> person) AS linked_accounts
+    FROM people GROUP BY ALL),
+ev AS (
+    SELECT coalesce(p.person_platform, e.platform) AS platform, coalesce(p.person_account, e.account) AS account,
+           e.event_time,
            e.event_type = 'message_received' AS is_item,
            e.event_type = 'message_received'
                AND list_has_any(e.all_categories, CAST($violation_categories AS VARCHAR[])) AS is_violation,
@@ -21,6 +35,7 @@ WITH ev AS (
            list_contains(CAST($removal_events AS VARCHAR[]), e.event_type) AS is_removal,
            e.event_type = 'account_blocked' AS is_block
     FROM scope_events($policy, $received_from, $received_before, $platforms, $channels) e
+    LEFT JOIN people p ON p.platform = e.platform AND p.account = e.account
     WHERE e.event_time <= $as_of AND e.account IS NOT NULL
       AND (e.event_type IN ('message_received', 'warning_sent', 'account_blocked')
            OR list_contains(CAST($removal_events AS VARCHAR[]), e.event_type))),
@@ -49,11 +64,14 @@ by_month AS (
     FROM accounts a CROSS JOIN months x
     LEFT JOIN monthly m ON m.platform = a.platform AND m.account = a.account AND m.month = x.month
     GROUP BY a.platform, a.account),
-removals AS (  -- every removal-type event on an item of a listed account, known at as-of, in or out of scope
-    SELECT r.platform, r.account, r.item_key, r.event_time FROM events r
-    SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account
-    WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_key IS NOT NULL AND r.account IS NOT NULL
-      AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))),  -- a semi join: filters in the scan
+removals AS (  -- every removal-type event on an item of a listed person, known at as-of, in or out of scope
+    SELECT * FROM (
+        SELECT coalesce(p.person_platform, r.platform) AS platform, coalesce(p.person_account, r.account) AS account,
+               r.item_key, r.event_time
+        FROM events r LEFT JOIN people p ON p.platform = r.platform AND p.account = r.account
+        WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_key IS NOT NULL AND r.account IS NOT NULL
+          AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))) r  -- a semi join: in the scan
+    SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account),
 reached AS (  -- at each removal, the distinct items the account had removed within the window ending there
     SELECT platform, account, event_time,
            count(DISTINCT item_key) OVER (
@@ -76,8 +94,10 @@ SELECT a.platform, a.account, a.first_seen, a.last_seen,
        coalesce(w.removed_items_in_window, 0) AS removed_items_in_window,
        coalesce(w.removed_items_in_window, 0) >= $repeat_min_items AS repeat_offender,
        f.first_repeat_at, (SELECT min(month) FROM months) AS months_from,
-       t.violation_items_by_month, t.removals_by_month
+       t.violation_items_by_month, t.removals_by_month,
+       coalesce(k.linked_accounts, CAST([] AS VARCHAR[])) AS linked_accounts
 FROM accounts a
+LEFT JOIN linked k ON k.platform = a.platform AND k.account = a.account
 LEFT JOIN now_window w ON w.platform = a.platform AND w.account = a.account
 LEFT JOIN first_reached f ON f.platform = a.platform AND f.account = a.account
 LEFT JOIN by_month t ON t.platform = a.platform AND t.account = a.account

@@ -4,11 +4,18 @@
 -- that deadline. Follow-ups that are account events (account_blocked) count on any item of the warned
 -- account; the others (author_removed, hidden, deleted) on the warned item. Follow-ups are looked up
 -- across the whole warehouse, as known at as-of.
+-- The two kinds of follow-up are looked up apart, each on its own key (the item, the account), so each is
+-- one hash join: one condition choosing the key per event left DuckDB joining on the platform alone.
 -- One row per such warning in scope; the warning is the evidence, the deadline is in the detail.
 -- Parameters: $policy, $received_from, $received_before, $platforms, $channels, $as_of, $working_days,
 --   $follow_up_actions, $account_events (event types that act on the account rather than the item).
 WITH known AS (
     SELECT * FROM events WHERE policy_id = $policy AND event_time <= $as_of),
+follow_ups AS (
+    SELECT platform, item_id, account, event_time,
+           list_contains(CAST($account_events AS VARCHAR[]), event_type) AS on_account
+    FROM known
+    WHERE event_type IN (SELECT unnest(CAST($follow_up_actions AS VARCHAR[])))),
 warnings AS (
     SELECT w.platform, w.item_id, w.account, w.event_id, w.event_time,
            deadline_at(cl.cal, w.event_time, CAST($working_days AS INTEGER)) AS deadline_at
@@ -21,9 +28,10 @@ SELECT w.platform, w.item_id, w.account,
            || strftime(w.deadline_at, '%Y-%m-%d %H:%M UTC') || ' (close of working day ' || $working_days || ' after the receipt day)' AS detail
 FROM warnings w
 WHERE NOT EXISTS (
-    SELECT 1 FROM known f
-    WHERE list_contains(CAST($follow_up_actions AS VARCHAR[]), f.event_type)
-      AND f.platform = w.platform
-      AND CASE WHEN list_contains(CAST($account_events AS VARCHAR[]), f.event_type) THEN f.account = w.account
-               ELSE f.item_id = w.item_id END
+    SELECT 1 FROM follow_ups f
+    WHERE NOT f.on_account AND f.platform = w.platform AND f.item_id = w.item_id
+      AND f.event_time >= w.event_time AND f.event_time <= w.deadline_at)
+  AND NOT EXISTS (
+    SELECT 1 FROM follow_ups f
+    WHERE f.on_account AND f.platform = w.platform AND f.account = w.account
       AND f.event_time >= w.event_time AND f.event_time <= w.deadline_at);
