@@ -18,6 +18,7 @@ from dashboard.charts.style import (
     hours_text,
     plural,
     whole_numbers,
+    wrap,
 )
 
 # "Removed" means removed by the team (SPEC §5): hidden or deleted. `author_removed` is the author's own act,
@@ -67,6 +68,9 @@ def action_ladder(frame: pd.DataFrame, allowed: Sequence[str]) -> go.Figure:
                   height=140 + 34 * len(ladder), legend=False)
 
 
+CATEGORY_LABEL_WIDTH = 24  # characters a line of a category's name in the heatmap
+
+
 def category_action_matrix(frame: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
     """Categories (rows) against decisions (columns), as a heatmap with counts written in."""
     if frame.empty:
@@ -82,13 +86,16 @@ def category_action_matrix(frame: pd.DataFrame, labels: Mapping[str, str]) -> go
     else:
         lead = grid.sum(axis=1).idxmax()
         title = f"“{labels.get(lead, lead)}” led to the most actions ({int(grid.loc[lead].sum())})"
+    # Category names are long ("Names a staff member or service user to harass or intimidate"): on one line they
+    # took most of a phone's width and left the grid a sliver, so they wrap, and the rows grow to hold them.
+    rows = [wrap(labels.get(c, c), CATEGORY_LABEL_WIDTH) for c in grid.index]
     fig = go.Figure(go.Heatmap(
-        z=grid.values, x=[event_label(t) for t in grid.columns], y=[labels.get(c, c) for c in grid.index],
+        z=grid.values, x=[event_label(t) for t in grid.columns], y=rows,
         colorscale="Blues", text=grid.values, texttemplate="%{text}", showscale=False,
         hovertemplate="%{y} → %{x}: %{z}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=True)
     return finish(fig, title, "Actions per category (the action's own categories and its item's)",
-                  height=160 + 30 * len(grid), legend=False)
+                  height=160 + len(rows) * (28 + 15 * max(row.count("<br>") for row in rows)), legend=False)
 
 
 def time_to_action(frame: pd.DataFrame) -> go.Figure:

@@ -44,9 +44,10 @@ def findings_by_rule(counts: pd.DataFrame) -> go.Figure:
                   height=140 + 40 * len(ordered), legend=False)
 
 
-# The review statuses: open in the findings colour, and the closed ones as lighter tints of it, so that a
-# rule's bar fades as its findings are answered (no status borrows another meaning's colour).
-REVIEW_COLOURS = {OPEN: FINDING, "action agreed": "#B0577F", "justified": "#D69AB5", "not a breach": "#EFD3E0"}
+# The review statuses: open in the findings colour; the answered ones in colours a colour-blind reader tells
+# apart from it and from each other (tints of one colour were too close to read "open" from "action agreed"),
+# the one that still asks for work (action agreed) the most visible of them.
+REVIEW_COLOURS = {OPEN: FINDING, "action agreed": "#E69F00", "justified": "#56B4E9", "not a breach": PALE}
 
 
 def review_status_by_rule(counts: pd.DataFrame) -> go.Figure:
