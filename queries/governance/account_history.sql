@@ -25,9 +25,8 @@ linked AS (
            list(platform || ':' || account ORDER BY platform, account)
                FILTER (WHERE platform || ':' || account <> person) AS linked_accounts
     FROM people GROUP BY ALL),
-ev AS (
-    SELECT coalesce(p.person_platform, e.platform) AS platform, coalesce(p.person_account, e.account) AS account,
-           e.event_time,
+ev AS (  -- each event by its own account: which person it belongs to is worked out on accounts, not events
+    SELECT e.platform, e.account, e.event_time,
            e.event_type = 'message_received' AS is_item,
            e.event_type = 'message_received'
                AND list_has_any(e.all_categories, CAST($violation_categories AS VARCHAR[])) AS is_violation,
@@ -35,15 +34,23 @@ ev AS (
            list_contains(CAST($removal_events AS VARCHAR[]), e.event_type) AS is_removal,
            e.event_type = 'account_blocked' AS is_block
     FROM scope_events($policy, $received_from, $received_before, $platforms, $channels) e
-    LEFT JOIN people p ON p.platform = e.platform AND p.account = e.account
     WHERE e.event_time <= $as_of AND e.account IS NOT NULL
       AND (e.event_type IN ('message_received', 'warning_sent', 'account_blocked')
            OR list_contains(CAST($removal_events AS VARCHAR[]), e.event_type))),
-listed AS (  -- accounts with enough violation items, found from those items alone (most accounts have none)
-    SELECT platform, account FROM ev WHERE is_violation OR $min_violation_items = 0
-    GROUP BY platform, account HAVING count(*) FILTER (WHERE is_violation) >= $min_violation_items),
+listed AS (  -- people with enough violation items, found from those items alone (most accounts have none)
+    SELECT coalesce(p.person_platform, v.platform) AS platform, coalesce(p.person_account, v.account) AS account
+    FROM (SELECT platform, account, count(*) FILTER (WHERE is_violation) AS violation_items
+          FROM ev WHERE is_violation OR $min_violation_items = 0 GROUP BY platform, account) v
+    LEFT JOIN people p ON p.platform = v.platform AND p.account = v.account
+    GROUP BY ALL HAVING sum(v.violation_items) >= $min_violation_items),
+listed_accounts AS (  -- each account of a listed person, with the person: an account alone is its own person
+    SELECT platform, account, platform AS person_platform, account AS person_account FROM listed
+    UNION
+    SELECT p.platform, p.account, p.person_platform, p.person_account
+    FROM people p SEMI JOIN listed l ON l.platform = p.person_platform AND l.account = p.person_account),
 listed_ev AS (
-    SELECT ev.* FROM ev SEMI JOIN listed l ON l.platform = ev.platform AND l.account = ev.account),
+    SELECT l.person_platform AS platform, l.person_account AS account, ev.* EXCLUDE (platform, account)
+    FROM ev JOIN listed_accounts l ON l.platform = ev.platform AND l.account = ev.account),
 accounts AS (
     SELECT platform, account, min(event_time) AS first_seen, max(event_time) AS last_seen,
            count(*) FILTER (WHERE is_item) AS items, count(*) FILTER (WHERE is_violation) AS violation_items,
@@ -65,13 +72,10 @@ by_month AS (
     LEFT JOIN monthly m ON m.platform = a.platform AND m.account = a.account AND m.month = x.month
     GROUP BY a.platform, a.account),
 removals AS (  -- every removal-type event on an item of a listed person, known at as-of, in or out of scope
-    SELECT * FROM (
-        SELECT coalesce(p.person_platform, r.platform) AS platform, coalesce(p.person_account, r.account) AS account,
-               r.item_key, r.event_time
-        FROM events r LEFT JOIN people p ON p.platform = r.platform AND p.account = r.account
-        WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_key IS NOT NULL AND r.account IS NOT NULL
-          AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))) r  -- a semi join: in the scan
-    SEMI JOIN accounts a ON a.platform = r.platform AND a.account = r.account),
+    SELECT l.person_platform AS platform, l.person_account AS account, r.item_key, r.event_time
+    FROM events r JOIN listed_accounts l ON l.platform = r.platform AND l.account = r.account
+    WHERE r.policy_id = $policy AND r.event_time <= $as_of AND r.item_key IS NOT NULL
+      AND r.event_type IN (SELECT unnest(CAST($removal_events AS VARCHAR[])))),  -- a semi join: in the scan
 reached AS (  -- at each removal, the distinct items the account had removed within the window ending there
     SELECT platform, account, event_time,
            count(DISTINCT item_key) OVER (
