@@ -35,7 +35,11 @@ LINKED_KEY = account_key("linked_platform", "linked_account_id")
 # is that tail, empty for a naive local time. DuckDB's casts are not the judge of the whole text: a cast to
 # TIMESTAMP drops whatever follows the clock (`10:00:00 EST`, `+99:00`, `+01:00:30`) without a word, and a
 # cast to TIMESTAMPTZ takes zone names and abbreviations (`BST` there is Bangladesh's) and any offset.
-ISO_RE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(.*)$"
+# The tail is taken as what is left once ISO_HEAD is removed from a text ISO_RE matches: the same text as
+# group 1 (`.*` takes any rest without a line break, so the head's greedy choice stands), found without
+# RE2's slower capturing-group matcher, on every row of a load.
+ISO_HEAD = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*"
+ISO_RE = ISO_HEAD + r"(.*)$"
 # The zone tails that are offsets: `Z`, or ±hh, ±hhmm, ±hh:mm (group 1 the hours, 2 the minutes).
 OFFSET_RE = r"^(?:[Zz]|[+-](\d{2})(?::?(\d{2}))?)$"
 # Tails that name a zone (`EST`, `America/New_York`, `UTC+01:00`, `+01:00[Europe/London]`): refused with
@@ -114,13 +118,15 @@ def normalise(con: duckdb.DuckDBPyConnection, policy: Policy, now: datetime) -> 
             LEFT JOIN account_map lm ON lm.raw = {LINKED_KEY}
             {actor_join}),
         z AS (
-            SELECT *, CASE WHEN regexp_matches(time_text, '{ISO_RE}') THEN regexp_extract(time_text, '{ISO_RE}', 1)
+            SELECT *, CASE WHEN regexp_matches(time_text, '{ISO_RE}') THEN regexp_replace(time_text, '{ISO_HEAD}', '')
                       END AS time_zone
             FROM t),
+        g AS (  -- both groups of one match: each regexp_extract is another pass over every row's zone
+            SELECT *, regexp_extract(time_zone, '{OFFSET_RE}', ['h', 'm']) AS off FROM z),
         o AS (  -- an offset's hours and minutes (NULL hours for `Z` and for what is no offset)
-            SELECT *, CAST(nullif(regexp_extract(time_zone, '{OFFSET_RE}', 1), '') AS INTEGER) AS off_h,
-                      coalesce(CAST(nullif(regexp_extract(time_zone, '{OFFSET_RE}', 2), '') AS INTEGER), 0) AS off_m
-            FROM z),
+            SELECT * EXCLUDE (off), CAST(nullif(off.h, '') AS INTEGER) AS off_h,
+                      coalesce(CAST(nullif(off.m, '') AS INTEGER), 0) AS off_m
+            FROM g),
         f AS (
             SELECT * EXCLUDE (off_h, off_m),
                 CASE WHEN time_zone = '' THEN 'naive'
