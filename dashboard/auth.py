@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import getpass
 import logging
 import os
 import sys
@@ -231,6 +232,12 @@ class Access:
     @property
     def user(self) -> str:
         return self.email if self.mode == "signed-in" else self.mode
+
+    @property
+    def recorded_as(self) -> str:
+        """Who an act on the dashboard (a review, a word's meaning, a link) is recorded as: the signed-in e-mail,
+        or in local mode (one analyst at their own computer, no sign-in) the operating-system user."""
+        return self.email if self.mode == "signed-in" else getpass.getuser()
 
     @property
     def role_text(self) -> str:

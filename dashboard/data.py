@@ -15,7 +15,6 @@ navigation still reaches nothing.
 
 from __future__ import annotations
 
-import getpass
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -310,18 +309,12 @@ def export_findings(view: View, frame: pd.DataFrame, suffix: str) -> bytes:
     return export.findings_bytes(frame, view.policy, view.scope, view.as_of, suffix)
 
 
-def reviewer(access: auth.Access) -> str:
-    """Who a review is recorded as: the signed-in user's e-mail, or in local mode (one analyst at their own
-    computer, no sign-in) the operating-system user."""
-    return access.email if access.mode == "signed-in" else getpass.getuser()
-
-
 def record_reviews(view: View, findings: Sequence[review.FindingKey], status: str, note: str) -> int:
     """Review several findings at once with one status and note (`etl.review`), as the user looking: one
     short write (`gate.writing`), refused before the warehouse is opened unless their roles may review, and
     logged. The write changes the warehouse's stamp, so every cached page shows the new status at once."""
     auth.require(view.access, auth.REVIEW)
-    by = reviewer(view.access)
+    by = view.access.recorded_as
     with writing(view.db) as con:
         con.execute("BEGIN")
         count = review.record_reviews(con, view.policy, findings, status, note, by)
@@ -355,11 +348,7 @@ def link_actor(view: View) -> str | None:
     """Who a link is recorded as: the signed-in user's staff name, else their e-mail, else (local mode) the
     operating-system user, pseudonymised as the load does staff names (the warehouse's key) unless the
     policy keeps them. None without the key: a made-up key would give a pseudonym that matches nobody."""
-    name = (view.access.staff or "").strip() or reviewer(view.access)
-    if not view.policy.pseudonymise_actors:
-        return name
-    key = existing_key(Path(view.db))
-    return pseudonym(key, STAFF_PREFIX, name) if key else None
+    return _as_loaded(view, (view.access.staff or "").strip() or view.access.recorded_as)
 
 
 def record_link(view: View, event_type: str, account: link.Account, other: link.Account, rationale: str,
@@ -387,12 +376,16 @@ def own_member(view: View) -> str | None:
     warehouse's key, the same trimming), or as given where the policy keeps staff names. None without a staff
     name or without the key (nothing then is marked "You"; a made-up key would match nobody)."""
     staff = (view.access.staff or "").strip()
-    if not staff:
-        return None
+    return _as_loaded(view, staff) if staff else None
+
+
+def _as_loaded(view: View, name: str) -> str | None:
+    """A staff name as the load writes it in the team columns: pseudonymised with the warehouse's key (the same
+    trimming), or as given where the policy keeps staff names; None without the key."""
     if not view.policy.pseudonymise_actors:
-        return staff
+        return name
     key = existing_key(Path(view.db))
-    return pseudonym(key, STAFF_PREFIX, staff) if key else None
+    return pseudonym(key, STAFF_PREFIX, name) if key else None
 
 
 def access_entries(view: View) -> pd.DataFrame:

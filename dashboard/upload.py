@@ -14,7 +14,6 @@ authors and holds their messages, which the warehouse keeps only pseudonymised a
 
 from __future__ import annotations
 
-import getpass
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -55,11 +54,6 @@ PAGE = "Upload"
 LOAD_STEPS = 7  # the steps `etl.load.load_sources` announces, for the progress bar
 _warm = threading.Lock()
 _warmed = False
-
-
-def who(access: auth.Access) -> str:
-    """Who made a choice: the signed-in e-mail, or in local mode the computer's user."""
-    return access.email if access.mode == "signed-in" else getpass.getuser()
 
 
 def warm_up() -> None:
@@ -128,7 +122,7 @@ def choose(access: auth.Access, db: str, policy: Policy, mapping: str, section: 
     name = chosen.mapping_name(mapping)
     with writing(db) as con:
         con.execute("BEGIN")
-        version = chosen.record(con, policy, load_mapping(mapping), name, section, said, means, who(access),
+        version = chosen.record(con, policy, load_mapping(mapping), name, section, said, means, access.recorded_as,
                                 datetime.now(UTC))
         con.execute("COMMIT")
     auth.record(access, db, "choice", PAGE, f"{policy.id} {name} [{section}] {said!r} means {means!r} "
