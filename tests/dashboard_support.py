@@ -82,29 +82,36 @@ def server(warehouse: Path) -> Iterator[str]:
         yield url
 
 
+def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until `url` answers; a RuntimeError naming the log when the process ends or a minute passes first."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up; see {log}") from None
+            time.sleep(0.2)
+
+
 @contextmanager
-def served(warehouse: Path) -> Iterator[str]:
-    """`modaudit dashboard --db warehouse` on a free port, from the warehouse's folder; yields its base URL."""
-    port = _free_port()
-    log = (warehouse.parent / "server.log").open("w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "modaudit"), "dashboard", "--db", str(warehouse), "--port", str(port)],
-        cwd=warehouse.parent, stdout=log, stderr=subprocess.STDOUT)
+def served(warehouse: Path, *options: str, folder: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """`modaudit dashboard --db warehouse [options]` on `port` (a free one by default), started in `folder` (the
+    warehouse's by default), its log there; yields its base URL. Stopping it must stop the server too."""
+    folder = folder or warehouse.parent
+    port = port or _free_port()
+    log = folder / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "modaudit"), "dashboard", "--db", str(warehouse), "--port", str(port),
+             *options], cwd=folder, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the dashboard server did not start; see {log.name}") from None
-                time.sleep(0.2)
+        wait_for(f"{url}/_stcore/health", proc, log)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        log.close()
         with pytest.raises(OSError):  # the server went with the process
             urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from queries import access_log
-from tests.dashboard_support import PAGES, _free_port, warehouse  # noqa: F401 (fixtures)
+from tests.dashboard_support import PAGES, _free_port, served, wait_for, warehouse  # noqa: F401 (fixtures)
 from tests.test_auth import EVERY_PAGE, EXPECTED, auth_toml
 from tests.test_browser import HEIGHT, READY_MS, WIDTH, accessibility_violations, browser  # noqa: F401
 
@@ -34,18 +32,6 @@ UNVERIFIED = "unverified"  # claims the auditor's address, which the provider ha
 URLS = {title: path for title, path in PAGES.values()} | {"Access log": "access-log"}
 # What only a page drawn from the warehouse has: a chart, a table, a headline figure, the sidebar's filters.
 DATA = '.js-plotly-plot, [data-testid="stDataFrame"], [data-testid="stMetric"], [data-testid="stSidebar"] input'
-
-
-def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not come up; see {log}") from None
-            time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +46,7 @@ def provider(warehouse: Path) -> Iterator[int]:
         proc = subprocess.Popen([str(Path(sys.executable).with_name("oidc-provider-mock")), "--port", str(port),
                                  *claims], stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_for(f"http://127.0.0.1:{port}/.well-known/openid-configuration", proc, log)
+        wait_for(f"http://127.0.0.1:{port}/.well-known/openid-configuration", proc, log)
         yield port
     finally:
         proc.terminate()
@@ -70,22 +56,12 @@ def provider(warehouse: Path) -> Iterator[int]:
 @pytest.fixture(scope="module")
 def auth_server(warehouse: Path, provider: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`modaudit dashboard --auth FILE` on the test warehouse; yields its base URL."""
-    port = _free_port()
+    port = _free_port()  # the auth file's redirect address names it
     folder = tmp_path_factory.mktemp("auth-server")
     auth_file = folder / "auth.toml"
     auth_file.write_text(auth_toml(port=port, provider=provider).replace("localhost", "127.0.0.1"), encoding="utf-8")
-    log = folder / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("modaudit")), "dashboard", "--db", str(warehouse), "--port", str(port),
-             "--auth", str(auth_file)], cwd=folder, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{url}/_stcore/health", proc, log)
+    with served(warehouse, "--auth", str(auth_file), folder=folder, port=port) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def ready(page: Page) -> None:
