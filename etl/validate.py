@@ -10,6 +10,7 @@ starts on a thread (`start_import`) while DuckDB reads the files, which leaves a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -120,13 +121,43 @@ def start_import() -> None:
     threading.Thread(target=finish_import, name="import-gx").start()
 
 
+_RUNNING = threading.Lock()
+
+
 def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
     """Validate the profile (`_profile` id column + PROFILE_COLUMNS) with a real GX suite."""
+    definition, checks = _suite(policy.model_dump_json())
+    with _RUNNING:  # one definition per policy, and loads may run on a server's threads
+        result = definition.run(
+            batch_parameters={"dataframe": profile},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_profile"]},
+        )
+    by_key = {c.key: c for c in checks}
+    outcomes = []
+    for res in result.results:
+        config = res.expectation_config
+        assert config is not None and config.meta is not None
+        check = by_key[config.meta["key"]]
+        if res.exception_info.get("raised_exception"):
+            raise RuntimeError(f"expectation {check.key} failed to run: {res.exception_info}")
+        failing = [int(r["_profile"]) for r in res.result.get("unexpected_index_list") or []]
+        outcomes.append(Outcome(check, config.type, bool(res.success), failing))
+    return outcomes
+
+
+@functools.lru_cache(maxsize=8)
+def _suite(policy_json: str) -> tuple[Any, list[Check]]:
+    """The policy's validation definition (GX's context, data asset, suite and its expectations), built once
+    per policy in a process: building it costs about as much as running it, and a process that loads again
+    (the dashboard's Upload page) then pays only the run. Keyed by the policy's whole content, so an edited
+    policy gets its own suite."""
     finish_import()
     import great_expectations as gx  # seconds to import: only the load path needs it
     import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.row_conditions import Column
 
+    policy = Policy.model_validate_json(policy_json)
     kinds = {
         "not_null": gxe.ExpectColumnValuesToNotBeNull,
         "in_set": gxe.ExpectColumnValuesToBeInSet,
@@ -134,8 +165,6 @@ def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
         "regex": gxe.ExpectColumnValuesToMatchRegex,
     }
     checks = suite_checks(policy)
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would garble CLI output
     batch = (context.data_sources.add_pandas("load")
@@ -148,18 +177,4 @@ def run_suite(policy: Policy, profile: pd.DataFrame) -> list[Outcome]:
                                                 **check.kwargs, **extra))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name="load", data=batch, suite=suite))
-    result = definition.run(
-        batch_parameters={"dataframe": profile},
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_profile"]},
-    )
-    by_key = {c.key: c for c in checks}
-    outcomes = []
-    for res in result.results:
-        config = res.expectation_config
-        assert config is not None and config.meta is not None
-        check = by_key[config.meta["key"]]
-        if res.exception_info.get("raised_exception"):
-            raise RuntimeError(f"expectation {check.key} failed to run: {res.exception_info}")
-        failing = [int(r["_profile"]) for r in res.result.get("unexpected_index_list") or []]
-        outcomes.append(Outcome(check, config.type, bool(res.success), failing))
-    return outcomes
+    return definition, checks

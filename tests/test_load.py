@@ -297,6 +297,22 @@ def test_a_run_keeps_the_seconds_of_each_step(db: Path, load_rows) -> None:
     assert (finished - started).total_seconds() >= sum(steps.values()) - 0.01  # each step is rounded to 1 ms
 
 
+def test_a_process_that_loads_again_validates_by_the_policy_it_is_given(tmp_path: Path) -> None:
+    """The suite is built once per policy in a process (the Upload page loads many times): a policy edited
+    between two loads, keeping its id, must be validated by its new categories, not the suite built first."""
+    cntw = get_policy("cntw")
+    widened = cntw.model_copy(update={"violation_categories": {**cntw.violation_categories, "spam": "Spam"}})
+    path = tmp_path / "log.csv"
+    path.write_text(canonical_csv([*BASE, ev("c1", "categorised", "1", "2025-03-03T12:00:00Z", category="spam")]),
+                    encoding="utf-8")
+    counts = []
+    for number, policy in enumerate((cntw, widened, cntw)):
+        result, errors = load_sources(tmp_path / f"w{number}.duckdb", policy, [path], now=TEST_NOW)
+        assert errors == []
+        counts.append((result.loaded, result.quarantined))
+    assert counts == [(2, 1), (3, 0), (2, 1)]
+
+
 def test_migrating_a_ninth_schema_warehouse_keeps_its_runs(tmp_path: Path) -> None:
     con = warehouse_at(tmp_path / "old.duckdb", 9)
     con.execute("INSERT INTO load_runs (run_id, policy_id, loaded) VALUES (1, 'cntw', 5)")
