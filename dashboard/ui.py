@@ -22,7 +22,7 @@ import streamlit as st
 from core.vocab import CHANNEL_LABELS, PLATFORM_LABELS
 from dashboard import data
 from dashboard.charts.decisions import decision_labels
-from dashboard.charts.style import category_labels, event_label, percent
+from dashboard.charts.style import category_labels, event_label, percent_points
 
 log = logging.getLogger("modaudit.dashboard")
 VIEW_KEY = "view"
@@ -91,8 +91,10 @@ def _markdown_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class PercentColumn:
-    """A column of shares (0–1) that `table` writes with `style.percent`, the formatter every sentence uses.
-    Streamlit's own "percent" format cuts 20/41 down to 48% where the text beside it says 49%."""
+    """A column of shares (0–1) that `table` shows as the whole percentage `style.percent` writes, the
+    formatter every sentence uses (Streamlit's own "percent" format cuts 20/41 down to 48% where the text
+    beside it says 49%). The cell holds that number, not its text, so the column sorts as numbers: as
+    text, 100% would sort before 49%."""
 
     label: str
 
@@ -111,12 +113,13 @@ def _blank_missing(values: pd.Series) -> pd.Series:
 
 
 def table_frame(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
-    """The cells `table` shows: only `columns`, shares written by `style.percent`, empty text cells a dash.
-    Separate from `table` so that what a reader sees can be tested without a browser."""
+    """The cells `table` shows: only `columns`, shares as the whole percentages `style.percent` writes
+    (`table` adds the % sign), empty text cells a dash. Separate from `table` so that what a reader sees can
+    be tested without a browser."""
     shown = frame[list(columns)].copy()
     for name, spec in columns.items():
         if isinstance(spec, PercentColumn):
-            shown[name] = [MISSING if pd.isna(v) else percent(v) for v in shown[name]]
+            shown[name] = pd.array([None if pd.isna(v) else percent_points(v) for v in shown[name]], dtype="Float64")
         else:
             shown[name] = _blank_missing(shown[name])
     return shown
@@ -143,7 +146,8 @@ def table(frame: pd.DataFrame, columns: dict[str, Any], *, max_height: int | Non
     """A dataframe showing only `columns` (name → label or st.column_config), without the index, no taller
     than its rows (or `max_height`, after which it scrolls)."""
     config = {name: (st.column_config.Column(spec) if isinstance(spec, str)
-                     else st.column_config.TextColumn(spec.label) if isinstance(spec, PercentColumn) else spec)
+                     else st.column_config.NumberColumn(spec.label, format="%.0f%%") if isinstance(spec, PercentColumn)
+                     else spec)
               for name, spec in columns.items()}
     height: int | Literal["auto"] = "auto" if max_height is None else min(max_height, ROW_PX * (len(frame) + 1) + 3)
     st.dataframe(table_frame(frame, columns), column_config=config, hide_index=True, height=height)

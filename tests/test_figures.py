@@ -475,9 +475,18 @@ def test_a_table_shows_the_percentage_the_text_beside_it_gives() -> None:
 
     frame = pd.DataFrame({"who": ["a", None], "rate": [20 / 41, 13 / 14], "none": [float("nan"), 0.125]})
     shown = ui.table_frame(frame, {"who": "Who", "rate": ui.percent_column("Rate"), "none": ui.percent_column("N")})
-    assert list(shown["rate"]) == [style.percent(20 / 41), style.percent(13 / 14)] == ["49%", "93%"]
-    assert list(shown["none"]) == ["—", "13%"]
-    assert list(shown["who"]) == ["a", "—"]  # an empty cell is a dash, never "None"
+    # the number shown (the table adds its % sign) is the one the sentence writes: 49, not 48.78 or 48
+    assert [f"{v:.0f}%" for v in shown["rate"]] == [style.percent(20 / 41), style.percent(13 / 14)] == ["49%", "93%"]
+    assert shown["none"].isna().tolist() == [True, False] and shown["none"].iloc[1] == 13  # 12.5% rounds half up
+    assert list(shown["who"]) == ["a", "—"]  # an empty text cell is a dash, never "None"
+
+
+def test_a_percentage_column_sorts_as_numbers() -> None:
+    from dashboard import ui
+
+    frame = pd.DataFrame({"rate": [1.0, 0.49, 0.095]})
+    shown = ui.table_frame(frame, {"rate": ui.percent_column("Rate")})
+    assert shown["rate"].sort_values().tolist() == [10, 49, 100]  # as text: "100%" < "10%" < "49%"
 
 
 def test_the_reply_time_is_written_one_way() -> None:
