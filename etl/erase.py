@@ -36,6 +36,7 @@ from typing import Any
 import duckdb
 
 from core import warehouse
+from core.macros import ensure_macros
 from core.policy import Policy
 from core.vocab import PLATFORMS
 from etl import derive
@@ -124,28 +125,6 @@ def log_use(con: duckdb.DuckDBPyConnection, command: str, policy: Policy, subjec
                  "subject": subject, "rows": rows, "detail": json.dumps(detail, default=str)})
 
 
-# A quarantine row as a map of its raw fields, and the value of a field by name as the load reads names
-# (trimmed, any case): raw rows keep the source's own column names.
-_RAW_MAP = "try_cast(q.raw_row AS MAP(VARCHAR, VARCHAR))"
-
-
-def _raw_field(name: str) -> str:
-    return f"list_filter(map_entries({_RAW_MAP}), lambda f: lower(trim(f.key)) = '{name}')[1].value"
-
-
-# The quarantine rows of one subject (binds $p, $account, $platform, $account_id): the pseudonym anywhere in
-# the raw row, the raw platform and id (warehouses from before quarantine rows were pseudonymised), or one of
-# their items. queries/subject_access_quarantine.sql reads the same rows (queries may not import etl).
-SUBJECT_QUARANTINE = f"""
-    SELECT q.rowid AS r FROM quarantine q
-    WHERE q.policy_id = $p AND (
-        contains(CAST(q.raw_row AS VARCHAR), '"' || $account || '"')
-        OR (trim({_raw_field('account_id')}) = $account_id AND lower(trim({_raw_field('platform')})) = $platform)
-        OR EXISTS (SELECT 1 FROM events m
-                   WHERE m.policy_id = $p AND m.event_type = 'message_received' AND m.account = $account
-                     AND m.platform = lower(trim({_raw_field('platform')}))
-                     AND m.item_id = trim({_raw_field('item_id')})))"""  # noqa: S608 (only constant field names are formatted in)
-
 # Every event held on one subject (binds $p, $account): their events, the links naming them as the other
 # account (SPEC §1 `linked_account_id`), and every event on an item whose message they sent.
 SUBJECT_EVENTS = """
@@ -182,7 +161,9 @@ def _erase_counts(con: duckdb.DuckDBPyConnection, policy: Policy, subject: Subje
               "account_id": subject.account_id}
     con.execute(f"CREATE OR REPLACE TEMP TABLE erase_gone AS {SUBJECT_EVENTS}",
                 {"p": policy.id, "account": subject.pseudonym})
-    con.execute(f"CREATE OR REPLACE TEMP TABLE erase_quarantine AS {SUBJECT_QUARANTINE}", params)
+    ensure_macros(con)  # the subject's quarantine rows: core/macros/quarantine.sql, as subject access finds them
+    con.execute("CREATE OR REPLACE TEMP TABLE erase_quarantine AS "
+                "SELECT r FROM subject_quarantine($p, $account, $platform, $account_id)", params)
     row = con.execute(
         """SELECT (SELECT count(*) FILTER (WHERE event_type = 'message_received' AND account = $account)
                    FROM erase_gone),
@@ -319,11 +300,13 @@ def _retention(con: duckdb.DuckDBPyConnection, policy: Policy, apply: bool, now:
                                   OR (item_key IS NULL AND event_time < $cutoff))""", params)
     # A quarantine row's own time when it reads as one (naive times are read as UTC: the bound is months
     # wide, an hour does not matter), else when its load ran.
+    ensure_macros(con)
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE retention_quarantine AS
+        """CREATE OR REPLACE TEMP TABLE retention_quarantine AS
         SELECT q.rowid AS r FROM quarantine q LEFT JOIN load_runs l USING (run_id)
         WHERE q.policy_id = $p
-          AND coalesce(try_cast(trim({_raw_field('event_time')}) AS TIMESTAMPTZ), l.started_at) < $cutoff""",  # noqa: S608
+          AND coalesce(try_cast(trim(quarantine_field(q.raw_row, 'event_time')) AS TIMESTAMPTZ), l.started_at)
+              < $cutoff""",
         params)
     counts = con.execute("SELECT (SELECT count(DISTINCT item_key) FROM retention_gone), "
                          "(SELECT count(*) FROM retention_gone), (SELECT count(*) FROM retention_quarantine)"

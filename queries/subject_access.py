@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from core.macros import ensure_macros
 from core.policy import Policy
 from queries import Scope, records
 
@@ -40,6 +41,7 @@ def gather(con: duckdb.DuckDBPyConnection, policy: Policy, account: str, platfor
     }
     for row in records(con, "subject_access", {"policy": policy.id, "account": account}):
         report[_PART_OF_ROW[row.pop("part")]].append(row)
+    ensure_macros(con)
     report["quarantine"] = records(con, "subject_access_quarantine", {
         "policy": policy.id, "account": account, "platform": platform, "account_id": account_id})
     items = {(r["platform"], r["item_id"]) for r in report["messages"]}

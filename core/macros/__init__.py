@@ -1,7 +1,8 @@
 """The SQL macros shared by the load and the queries: the working calendar (`calendar.sql`), the filtered
 set of items and events (`scope.sql`) and the response status (`status.sql`).
 
-They are temporary macros, created per connection: the load installs them to derive items, and the
+The quarantine's raw fields and one subject's rows (`quarantine.sql`) are shared by erasure and subject
+access. They are temporary macros, created per connection: the load installs them to derive items, and the
 read side installs them before a query that calls one.
 """
 
