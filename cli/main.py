@@ -8,11 +8,14 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from cli.mapping import register
+
+if TYPE_CHECKING:
+    from etl.sources import FrameSource
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Analytics and audit of social-media moderation logs against published policy.")
@@ -109,11 +112,21 @@ def load(
     if as_json:
         typer.echo(json.dumps(result.counts()))
     else:
-        typer.echo(f"run {result.run_id}: {result.rows_in} rows in, {result.loaded} loaded, "
+        sheets = [s for s in sources if isinstance(s, FrameSource) and s.row_stride > 1
+                  and s.name not in result.failed_files]
+        rows_in = (f"{_sheet_rows(sheets)} sheet rows in as {result.rows_in} events:" if sheets
+                   else f"{result.rows_in} rows in,")
+        typer.echo(f"run {result.run_id}: {rows_in} {result.loaded} loaded, "
                    f"{result.quarantined} quarantined, {result.duplicates} duplicates"
                    + (f", {result.released} held orphans released" if result.released else ""))
     if errors:
         raise typer.Exit(1)
+
+
+def _sheet_rows(sheets: list[FrameSource]) -> int:
+    """The sheet rows that gave the events of mapped sheets (etl.sources.FrameSource): a team's sheet row is
+    one message with what was done about it, several events, and the team counts rows."""
+    return sum(int((sheet.frame["_row"] // sheet.row_stride).nunique()) for sheet in sheets)
 
 
 def _progress_printer():

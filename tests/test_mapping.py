@@ -25,7 +25,7 @@ from etl.mapping.read import read_mapped
 from etl.mapping.schema import ROW_STRIDE, MappingError, load_mapping, shipped_mappings
 from etl.mapping.template import COLUMNS, LOG_SHEET, write_template
 from etl.sources import SourceError
-from tests.conftest import TEST_NOW, query
+from tests.conftest import TEST_NOW, canonical_csv, msg, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mappings"
 HEADERS = list(COLUMNS)
@@ -331,6 +331,19 @@ def test_shipped_tool_mapping_loads_its_fixture(db: Path, name: str) -> None:
     reasons = query(db, "SELECT DISTINCT unnest(reasons) FROM quarantine")
     assert reasons == [(f"category '{value}' is not a word the mapping knows: correct the cell, or choose what it "
                         "means on the Upload page",)]
+
+
+def test_load_command_counts_a_sheet_in_its_rows_and_their_events(tmp_path: Path) -> None:
+    """A team counts rows: the load line says how many sheet rows the events came from (the fixture's five
+    rows, thirteen events as above), where a canonical log's row is one event."""
+    db = tmp_path / "w.duckdb"
+    done = runner.invoke(app, ["load", str(FIXTURES / "sprout-inbox.csv"), "--mapping", "sprout-inbox",
+                               "--db", str(db), "--policy", "cntw"])
+    assert "run 1: 5 sheet rows in as 13 events: 10 loaded, 3 quarantined, 0 duplicates" in done.output
+    log = tmp_path / "log.csv"
+    log.write_text(canonical_csv([msg("1", "2025-03-03T10:00:00Z")]), encoding="utf-8")
+    plain = runner.invoke(app, ["load", str(log), "--db", str(db), "--policy", "cntw"])
+    assert "run 2: 1 rows in, 1 loaded, 0 quarantined, 0 duplicates" in plain.output
 
 
 # ---------------------------------------------------------------------------------------------------
