@@ -7,13 +7,17 @@
 -- $follow_up_types (list), $decision_types (list).
 WITH zone AS (SELECT timezone AS tz FROM policies WHERE policy_id = $policy),
 scoped AS (SELECT * FROM scope_events($policy, $received_from, $received_before, $platforms, $channels)),
-warnings AS (
+warnings AS (  -- a follow-up on the item and a block of the author looked up apart, each by its own key: one
+               -- condition choosing the key per event left DuckDB only the platform to join on
     SELECT w.event_id,
            EXISTS (SELECT 1 FROM events f
-                   WHERE f.policy_id = $policy AND f.platform = w.platform
+                   WHERE f.policy_id = $policy AND f.platform = w.platform AND f.item_key = w.item_key
                      AND f.event_time >= w.event_time AND f.event_time <= $as_of
-                     AND ((f.item_key = w.item_key AND list_contains($follow_up_types, f.event_type))
-                          OR (f.event_type = 'account_blocked' AND f.account = w.account))) AS followed_up
+                     AND list_contains($follow_up_types, f.event_type))
+           OR EXISTS (SELECT 1 FROM events f
+                      WHERE f.policy_id = $policy AND f.platform = w.platform AND f.account = w.account
+                        AND f.event_time >= w.event_time AND f.event_time <= $as_of
+                        AND f.event_type = 'account_blocked') AS followed_up
     FROM scoped w
     WHERE w.event_type = 'warning_sent')
 SELECT coalesce(s.actor, 'not recorded') AS actor,

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+import queries
+from core.macros import install_macros
 from core.policy import Policy, get_policy
 from core.warehouse import reader
 from etl.pseudonym import pseudonyms
@@ -250,6 +252,22 @@ def test_g4_working_days_and_follow_ups_come_from_the_preset(db: Path, load_rows
                                 follow_up_actions=["author_removed", "hidden", "deleted", "account_restricted"])
     assert set(found(db, restrict_counts, "G4_warning_not_followed_up", "2025-04-24T16:00:01Z")) == {
         "facebook:late", "facebook:none", "facebook:hiddenother", "facebook:blockedacct", "facebook:blockedother"}
+
+
+def test_team_practice_counts_a_warning_followed_up_on_its_item_or_by_blocking_its_author(db: Path,
+                                                                                          load_rows) -> None:
+    """The Team page's warnings followed up (by as-of, with no deadline): a follow-up action on the warned item,
+    or a block of its author (on any item, or on none); not a restriction, not another item's removal."""
+    load_rows(G4_LOG, policy="ctmuhb")
+    with reader(db) as con:
+        install_macros(con)
+        rows = queries.records(con, "moderator_practice", {
+            **Scope(policy="ctmuhb").params(CTMUHB.timezone), "as_of": at("2025-04-30T00:00:00Z"),
+            "follow_up_types": CTMUHB.rules.G4_warning_not_followed_up.follow_up_actions,
+            "decision_types": ["warning_sent"]})
+    # followed up: ontime, late and author on their items, blockedacct and blockedother by a block of the
+    # author; not: none, restricted, hiddenother, evening
+    assert (sum(r["warnings"] for r in rows), sum(r["warnings_followed_up"] for r in rows)) == (9, 5)
 
 
 # ---------------------------------------------------------------- G5: not signposted
