@@ -203,14 +203,18 @@ def page_files() -> list[str]:
     return [f"views/{p.name}" for p in files if p.stem != "__init__"]
 
 
-def page(db: Path, page_file: str, work: Path) -> tuple[dict[str, Any], float]:
-    """One page in its own process (bench/page_queries.py); its record and the process's peak MB. "Today" is
-    the day of the warehouse's latest event: the day's increment is held back from it, and in a log spread
-    over two years those 10,000 events are more than the week after which every page warns of old data."""
-    out = work / f"page-{Path(page_file).stem}.json"
+def page_env(db: Path) -> dict[str, str]:
+    """The pages' environment: "today" is the day of the warehouse's latest event. The day's increment is held
+    back from it, and in a log spread over two years those 10,000 events are more than the week after which
+    every page warns of old data."""
     with reader(db) as con:
         latest = con.execute("SELECT CAST(max(event_time) AS DATE) FROM events").fetchone()
-    env = {**bench_env(), **({"MODAUDIT_TODAY": latest[0].isoformat()} if latest and latest[0] else {})}
+    return {**bench_env(), **({"MODAUDIT_TODAY": latest[0].isoformat()} if latest and latest[0] else {})}
+
+
+def page(db: Path, page_file: str, work: Path, env: dict[str, str]) -> tuple[dict[str, Any], float]:
+    """One page in its own process (bench/page_queries.py); its record and the process's peak MB."""
+    out = work / f"page-{Path(page_file).stem}.json"
     _, peak, _ = measure([sys.executable, str(PAGE_SCRIPT), "--db", str(db), "--page", page_file, "--out", str(out)],
                          env)
     return json.loads(out.read_text(encoding="utf-8")), peak
@@ -272,10 +276,11 @@ def bench_pages(db: Path, work: Path, floor_s: float, result: RunResult) -> None
     queries (sidebar options, as-of), which every page runs before its own, as one row of their own."""
     small = result.requested <= ONE_M
     shell: list[float] = []
+    env = page_env(db)
     for page_file in page_files():
         name = Path(page_file).stem
         try:
-            record, peak = page(db, page_file, work)
+            record, peak = page(db, page_file, work, env)
         except RuntimeError as exc:  # one page failing should not cost the other figures
             result.notes.append(f"page {name} could not be measured: {str(exc)[-500:]}")
             continue

@@ -306,7 +306,7 @@ def item_subjects(con: duckdb.DuckDBPyConnection, policy: Policy, scope: Scope,
         if name in ITEM_RULES:
             # Only a reviewed finding's evidence is hashed: one never reviewed is open whatever it is. So a rule
             # none of whose findings was ever reviewed is read without its evidence, which DuckDB then leaves
-            # uncomputed (the lists are the costly part: G5's evidence is half its time).
+            # uncomputed (the ordered lists are a rule's costliest part).
             reviewed = any(rule_name == name for rule_name, _subject in latest)
             rows = records(con, f"governance/{name.lower()}", {**base, **rule.model_dump()},
                            columns=("platform", "item_id", "account", *(("evidence_event_ids",) if reviewed else ())))
